@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pktpipe/ring.h - bounded lock-free single-producer/single-consumer ring of
+ * pointers: the queue at every stage boundary of a pktpipe lane.
+ *
+ * Design (cf. DPDK rte_ring_c11_pvt.h, libxdp xsk.h):
+ *  - power-of-two size; free-running 32-bit indices masked by size - 1, so the
+ *    ring holds exactly `size` entries (pp_ring_capacity() == size);
+ *  - each side keeps a private copy of the other side's index and touches the
+ *    shared cache line only when the copy says full (producer) or empty
+ *    (consumer): in steady state a burst costs one shared store per side;
+ *  - producer and consumer state on separate cache lines, a guard line after;
+ *  - C11 acquire/release only: no locks, no syscalls, no read-modify-write.
+ *
+ * Two styles of call, on both sides:
+ *  - copy calls: pp_ring_enqueue_{burst,bulk}(), pp_ring_dequeue_{burst,bulk}();
+ *    "burst" moves up to n and returns how many, "bulk" moves n or nothing.
+ *  - in-place calls: reserve slots, fill (or read) them through pp_ring_slot(),
+ *    then submit (or release) them, or cancel the reservation.
+ *
+ * Concurrency: one producer thread and one consumer thread at a time.
+ *
+ *   call                               | may run concurrently with
+ *   -----------------------------------+-----------------------------------
+ *   enqueue_*, prod_reserve/submit/... | any consumer call (other thread)
+ *   dequeue_*, cons_peek/release/...   | any producer call (other thread)
+ *   count, free_count, empty           | anything; the answer is a snapshot
+ *   init, reset                        | nothing
+ *
+ * Do not touch the members of struct pp_ring: they are visible only so that
+ * the calls inline.
+ */
+#ifndef PKTPIPE_RING_H
+#define PKTPIPE_RING_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pktpipe/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest ring size accepted (2^31 slots). */
+#define PP_RING_SIZE_MAX (1u << 31)
+
+/* Half of the ring that one side writes. */
+struct pp__ring_side {
+	_Atomic uint32_t pub;	/* published index, read by the other side */
+	uint32_t head;		/* private: reserved up to here (>= pub) */
+	uint32_t peer_cache;	/* private: last seen index of the other side */
+	uint32_t pad_;
+};
+
+struct pp_ring {
+	/* const after init, read by both sides */
+	alignas(PP_CACHE_LINE) uint32_t size;
+	uint32_t mask;
+	uint32_t flags;
+	/* (P) producer: pub = tail of produced entries, peer_cache = consumer pub */
+	alignas(PP_CACHE_LINE) struct pp__ring_side prod;
+	/* (C) consumer: pub = tail of consumed entries, peer_cache = producer pub */
+	alignas(PP_CACHE_LINE) struct pp__ring_side cons;
+	/* guard line: keeps the consumer's line from sharing an adjacent-line
+	 * prefetch pair with the first slots */
+	alignas(PP_CACHE_LINE) uint8_t guard_[PP_CACHE_LINE];
+	alignas(PP_CACHE_LINE) void *slot[];
+};
+
+/**
+ * pp_ring_memsize() - bytes needed for a ring of @size slots.
+ * Return: the size (a multiple of PP_CACHE_LINE), or -EINVAL if @size is zero,
+ * not a power of two or above PP_RING_SIZE_MAX.
+ * Context: any.
+ */
+PP_API ssize_t pp_ring_memsize(uint32_t size);
+
+/**
+ * pp_ring_init() - make an empty ring of @size slots in caller memory.
+ * @r: PP_CACHE_LINE-aligned memory of at least pp_ring_memsize(@size) bytes.
+ * @flags: must be 0.
+ * Return: 0, or -EINVAL (NULL @r, misaligned @r, bad @size, unknown @flags).
+ * Context: control path; nothing may use the ring meanwhile.
+ */
+PP_API int pp_ring_init(struct pp_ring *r, uint32_t size, uint32_t flags);
+
+/**
+ * pp_ring_create() - allocate and init a ring of @size slots.
+ * Return: 0 and *@out set, -EINVAL for bad arguments, -ENOMEM.
+ * Context: control path (allocates).
+ */
+PP_API int pp_ring_create(uint32_t size, uint32_t flags, struct pp_ring **out);
+
+/** pp_ring_destroy() - free a ring from pp_ring_create(); NULL is a no-op. */
+PP_API void pp_ring_destroy(struct pp_ring *r);
+
+/**
+ * pp_ring_reset() - empty the ring and start both indices at @index.
+ * Tests use it to put the free-running indices just below UINT32_MAX.
+ * Return: 0 or -EINVAL for a NULL ring.
+ * Context: control path; neither side may be using the ring.
+ */
+PP_API int pp_ring_reset(struct pp_ring *r, uint32_t index);
+
+/** pp_ring_capacity() - entries the ring really holds (== its size). */
+static inline uint32_t pp_ring_capacity(const struct pp_ring *r)
+{
+	return r->size;
+}
+
+/** pp_ring_count() - entries in the ring now (a snapshot from any thread). */
+static inline uint32_t pp_ring_count(const struct pp_ring *r)
+{
+	uint32_t p = atomic_load_explicit(&r->prod.pub, memory_order_acquire);
+	uint32_t c = atomic_load_explicit(&r->cons.pub, memory_order_acquire);
+	uint32_t n = p - c;
+
+	/* Loaded in two steps, so a racing snapshot can be off; clamp it. */
+	return n > r->size ? r->size : n;
+}
+
+/** pp_ring_free_count() - free slots now (a snapshot from any thread). */
+static inline uint32_t pp_ring_free_count(const struct pp_ring *r)
+{
+	return r->size - pp_ring_count(r);
+}
+
+/** pp_ring_empty() - true if the ring holds nothing (snapshot). */
+static inline bool pp_ring_empty(const struct pp_ring *r)
+{
+	return pp_ring_count(r) == 0;
+}
+
+/**
+ * pp_ring_slot() - the slot for free-running index @idx, as returned by
+ * pp_ring_prod_reserve() or pp_ring_cons_peek() plus an offset.
+ */
+static inline void **pp_ring_slot(struct pp_ring *r, uint32_t idx)
+{
+	return &r->slot[idx & r->mask];
+}
+
+/* ---- producer side ------------------------------------------------------ */
+
+/**
+ * pp_ring_prod_reserve() - reserve up to @n slots for writing.
+ * @idx: set to the free-running index of the first reserved slot.
+ * Return: slots reserved (0..@n); they become visible to the consumer only at
+ * pp_ring_prod_submit(). Reservations accumulate until submitted or cancelled.
+ * Context: producer thread.
+ */
+static inline uint32_t pp_ring_prod_reserve(struct pp_ring *r, uint32_t n, uint32_t *idx)
+{
+	uint32_t head = r->prod.head;
+	uint32_t room = r->size - (head - r->prod.peer_cache);
+
+	if (PP_UNLIKELY(room < n)) {
+		/* (A) pairs with (D) in pp_ring_cons_release(): the consumer is
+		 * done reading the slots it released. */
+		r->prod.peer_cache = atomic_load_explicit(&r->cons.pub, memory_order_acquire);
+		room = r->size - (head - r->prod.peer_cache);
+		if (room < n)
+			n = room;
+	}
+	*idx = head;
+	r->prod.head = head + n;
+	return n;
+}
+
+/**
+ * pp_ring_prod_submit() - publish the oldest @n reserved slots.
+ * Context: producer thread; @n must not exceed what is reserved.
+ */
+static inline void pp_ring_prod_submit(struct pp_ring *r, uint32_t n)
+{
+	uint32_t pub = atomic_load_explicit(&r->prod.pub, memory_order_relaxed);
+
+	/* (B) pairs with (C) in pp_ring_cons_peek(): slot writes happen before
+	 * the consumer can see the new index. */
+	atomic_store_explicit(&r->prod.pub, pub + n, memory_order_release);
+}
+
+/**
+ * pp_ring_prod_cancel() - give back the newest @n reserved, unsubmitted slots.
+ * Context: producer thread.
+ */
+static inline void pp_ring_prod_cancel(struct pp_ring *r, uint32_t n)
+{
+	r->prod.head -= n;
+}
+
+/**
+ * pp_ring_enqueue_burst() - enqueue up to @n pointers from @objs.
+ * Return: how many were enqueued; the caller keeps objs[ret..n).
+ * Context: producer thread.
+ */
+static inline uint32_t pp_ring_enqueue_burst(struct pp_ring *r, void *const *objs, uint32_t n)
+{
+	uint32_t idx;
+	uint32_t got = pp_ring_prod_reserve(r, n, &idx);
+	uint32_t mask = r->mask;
+
+	for (uint32_t i = 0; i < got; i++)
+		r->slot[(idx + i) & mask] = objs[i];
+	pp_ring_prod_submit(r, got);
+	return got;
+}
+
+/**
+ * pp_ring_enqueue_bulk() - enqueue all @n pointers or none.
+ * Return: @n, or 0 if there was no room for all of them.
+ * Context: producer thread.
+ */
+static inline uint32_t pp_ring_enqueue_bulk(struct pp_ring *r, void *const *objs, uint32_t n)
+{
+	uint32_t idx;
+	uint32_t got = pp_ring_prod_reserve(r, n, &idx);
+	uint32_t mask = r->mask;
+
+	if (PP_UNLIKELY(got != n)) {
+		pp_ring_prod_cancel(r, got);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		r->slot[(idx + i) & mask] = objs[i];
+	pp_ring_prod_submit(r, n);
+	return n;
+}
+
+/** pp_ring_enqueue() - enqueue one pointer. Return: true if enqueued. */
+static inline bool pp_ring_enqueue(struct pp_ring *r, void *obj)
+{
+	return pp_ring_enqueue_burst(r, &obj, 1) == 1;
+}
+
+/* ---- consumer side ------------------------------------------------------ */
+
+/**
+ * pp_ring_cons_peek() - claim up to @n filled slots for reading in place.
+ * @idx: set to the free-running index of the first claimed slot.
+ * Return: slots claimed (0..@n); they are freed for the producer only at
+ * pp_ring_cons_release().
+ * Context: consumer thread.
+ */
+static inline uint32_t pp_ring_cons_peek(struct pp_ring *r, uint32_t n, uint32_t *idx)
+{
+	uint32_t head = r->cons.head;
+	uint32_t avail = r->cons.peer_cache - head;
+
+	if (PP_UNLIKELY(avail < n)) {
+		/* (C) pairs with (B) in pp_ring_prod_submit(). */
+		r->cons.peer_cache = atomic_load_explicit(&r->prod.pub, memory_order_acquire);
+		avail = r->cons.peer_cache - head;
+		if (avail < n)
+			n = avail;
+	}
+	*idx = head;
+	r->cons.head = head + n;
+	return n;
+}
+
+/**
+ * pp_ring_cons_release() - free the oldest @n claimed slots for the producer.
+ * Context: consumer thread.
+ */
+static inline void pp_ring_cons_release(struct pp_ring *r, uint32_t n)
+{
+	uint32_t pub = atomic_load_explicit(&r->cons.pub, memory_order_relaxed);
+
+	/* (D) pairs with (A) in pp_ring_prod_reserve(): slot reads happen
+	 * before the producer may overwrite them. */
+	atomic_store_explicit(&r->cons.pub, pub + n, memory_order_release);
+}
+
+/**
+ * pp_ring_cons_cancel() - put back the newest @n claimed, unreleased slots;
+ * the next peek returns them again.
+ * Context: consumer thread.
+ */
+static inline void pp_ring_cons_cancel(struct pp_ring *r, uint32_t n)
+{
+	r->cons.head -= n;
+}
+
+/**
+ * pp_ring_dequeue_burst() - dequeue up to @n pointers into @objs.
+ * Return: how many were dequeued (0 when empty).
+ * Context: consumer thread.
+ */
+static inline uint32_t pp_ring_dequeue_burst(struct pp_ring *r, void **objs, uint32_t n)
+{
+	uint32_t idx;
+	uint32_t got = pp_ring_cons_peek(r, n, &idx);
+	uint32_t mask = r->mask;
+
+	for (uint32_t i = 0; i < got; i++)
+		objs[i] = r->slot[(idx + i) & mask];
+	pp_ring_cons_release(r, got);
+	return got;
+}
+
+/**
+ * pp_ring_dequeue_bulk() - dequeue exactly @n pointers or none.
+ * Return: @n, or 0 if fewer were available.
+ * Context: consumer thread.
+ */
+static inline uint32_t pp_ring_dequeue_bulk(struct pp_ring *r, void **objs, uint32_t n)
+{
+	uint32_t idx;
+	uint32_t got = pp_ring_cons_peek(r, n, &idx);
+	uint32_t mask = r->mask;
+
+	if (PP_UNLIKELY(got != n)) {
+		pp_ring_cons_cancel(r, got);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		objs[i] = r->slot[(idx + i) & mask];
+	pp_ring_cons_release(r, n);
+	return n;
+}
+
+/** pp_ring_dequeue() - dequeue one pointer. Return: it, or NULL if empty. */
+static inline void *pp_ring_dequeue(struct pp_ring *r)
+{
+	void *obj = NULL;
+
+	pp_ring_dequeue_burst(r, &obj, 1);
+	return obj;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PKTPIPE_RING_H */

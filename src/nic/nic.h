@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nic.h (internal) - the NIC ops table every backend implements (cf. the
+ * kernel's struct net_device_ops: ndo_start_xmit, and NAPI's poll).
+ *
+ * A backend sends frames that already live in the pool's region (an AF_XDP
+ * UMEM is that region), so xmit hands over addresses, never copies frames
+ * owned by the stack. An skb may carry a fragment chain (skb->frag): each
+ * fragment is one frame on the wire and one TX descriptor, and a chain is
+ * accepted whole or not at all.
+ *
+ * Ownership: xmit_burst() takes skbs[0..ret) and returns them, one frame at a
+ * time, through tx_complete() once the NIC is done with them; the caller keeps
+ * skbs[ret..n) (TX ring full: stop and retry, never drop here). Frames handed
+ * back by tx_complete() have their fragment links cleared and are freed by the
+ * caller into the pool (cache of the thread that reaped them).
+ *
+ * Concurrency: per queue, xmit_burst/tx_room are called by one thread (the
+ * queue's driver stage) and tx_complete by one thread (the same one when
+ * reaping inline, else the queue's completion thread); rx_burst per RX queue
+ * by one thread. open/close/stats from the control path.
+ */
+#ifndef PP_NIC_NIC_H
+#define PP_NIC_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pktpipe/skb.h>
+
+struct pp_nic;
+
+/* Counters a backend keeps, per queue, summed by pp__nic_stats(). */
+struct pp_nic_stats {
+	uint64_t tx_packets;	/* frames handed to the wire (or file, or void) */
+	uint64_t tx_bytes;
+	uint64_t tx_completed;	/* frames reaped from completion */
+	uint64_t tx_ring_full;	/* xmit calls that could not take everything */
+	uint64_t tx_kicks;	/* wakeup syscalls (AF_XDP) */
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t rx_dropped;	/* dropped by the NIC (fill ring empty, ...) */
+};
+
+struct pp_nic_ops {
+	const char *name;		/* "null", "pcap", "afxdp" */
+	size_t priv_size;		/* bytes of backend state after struct pp_nic */
+	/* Parse @args (text after "name:" in the NIC spec, may be ""), set up
+	 * queues. Return 0 or a negative errno; on error nothing is left open. */
+	int (*open)(struct pp_nic *nic, const char *args);
+	/* Release everything; frames still owned by the NIC are handed back
+	 * through tx_complete first, by the caller draining it. */
+	void (*close)(struct pp_nic *nic);
+	uint16_t (*xmit_burst)(struct pp_nic *nic, uint16_t q, struct pp_skb **skbs, uint16_t n);
+	uint16_t (*tx_complete)(struct pp_nic *nic, uint16_t q, struct pp_skb **out, uint16_t budget);
+	/* Frames xmit_burst would accept on @q now (descriptors free). */
+	uint32_t (*tx_room)(struct pp_nic *nic, uint16_t q);
+	/* Receive up to @n frames from RX queue @q into fresh skbs owned by
+	 * the pool (allocated from @c when the backend copies). NULL: no RX. */
+	uint16_t (*rx_burst)(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c,
+			     struct pp_skb **out, uint16_t n);
+	void (*stats)(struct pp_nic *nic, struct pp_nic_stats *st);
+};
+
+struct pp_nic {
+	const struct pp_nic_ops *ops;	/* const */
+	struct pp_pool *pool;		/* const: frames (and UMEM) */
+	uint16_t ntxq;			/* const: TX queues */
+	uint16_t nrxq;			/* const: RX queues */
+	uint16_t mtu;			/* const: largest IP packet */
+	uint8_t mac[6];			/* const: the interface's MAC (backend may set) */
+	char spec[128];			/* const: what it was opened with */
+	alignas(PP_CACHE_LINE) uint8_t priv[]; /* backend state, priv_size bytes */
+};
+
+/*
+ * pp__nic_open() - open a backend from a spec: "null", "pcap:FILE[,opts]",
+ * "afxdp:IFACE[,opts]". @ntxq/@nrxq queues, frames from @pool.
+ * Return: 0 and *@out; -EINVAL for a bad spec; -ENOENT for an unknown
+ * backend; the backend's own errors (-ENODEV, -EPERM, ...).
+ */
+int pp__nic_open(const char *spec, struct pp_pool *pool, uint16_t ntxq, uint16_t nrxq,
+		 uint16_t mtu, struct pp_nic **out);
+void pp__nic_close(struct pp_nic *nic);
+void pp__nic_stats(struct pp_nic *nic, struct pp_nic_stats *st);
+
+static inline void *pp__nic_priv(struct pp_nic *nic)
+{
+	return nic->priv;
+}
+
+extern const struct pp_nic_ops pp__nic_null_ops;
+extern const struct pp_nic_ops pp__nic_pcap_ops;
+extern const struct pp_nic_ops pp__nic_afxdp_ops;
+
+#endif /* PP_NIC_NIC_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * csum.h (internal) - the Internet checksum (RFC 1071), as the kernel's
+ * csum_partial()/csum_fold() pair: accumulate 32-bit partial sums over any
+ * number of pieces (odd lengths included), fold once at the end.
+ */
+#ifndef PP_PROTO_CSUM_H
+#define PP_PROTO_CSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * Add @len bytes at @p to the partial sum @sum. @odd says whether an odd
+ * number of bytes came before in the same checksummed stream (so this
+ * piece's bytes are shifted by one); it is updated.
+ */
+static inline uint64_t pp_csum_partial(const void *p, size_t len, uint64_t sum, unsigned int *odd)
+{
+	const uint8_t *b = p;
+
+	if (len && *odd) {
+		/* second (low-order) byte of a 16-bit word started before */
+		uint8_t t[2] = {0, b[0]};
+		uint16_t w;
+
+		memcpy(&w, t, 2);
+		sum += w;
+		b++;
+		len--;
+		*odd = 0;
+	}
+	while (len >= 8) {
+		uint32_t a, c;
+
+		memcpy(&a, b, 4);
+		memcpy(&c, b + 4, 4);
+		sum += (uint64_t)a + c;
+		b += 8;
+		len -= 8;
+	}
+	while (len >= 2) {
+		uint16_t w;
+
+		memcpy(&w, b, 2);
+		sum += w;
+		b += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* high byte of a 16-bit word, in memory (network) order */
+		uint16_t w = 0;
+
+		memcpy(&w, b, 1);
+		sum += w;
+		*odd = 1;
+	}
+	return sum;
+}
+
+/* Fold a partial sum to 16 bits and complement it (result in memory order). */
+static inline uint16_t pp_csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Checksum of one contiguous buffer (e.g. an IPv4 header). */
+static inline uint16_t pp_csum(const void *p, size_t len)
+{
+	unsigned int odd = 0;
+
+	return pp_csum_fold(pp_csum_partial(p, len, 0, &odd));
+}
+
+/* Partial sum of the IPv4 pseudo-header (addresses in network order). */
+static inline uint64_t pp_csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto, uint16_t len)
+{
+	uint16_t w[2] = {0, 0};
+	uint8_t *pb = (uint8_t *)w;
+
+	pb[1] = proto;
+	pb[2] = (uint8_t)(len >> 8);
+	pb[3] = (uint8_t)len;
+	uint32_t pl;
+
+	memcpy(&pl, w, 4);
+	return (uint64_t)saddr + daddr + pl;
+}
+
+#endif /* PP_PROTO_CSUM_H */
