@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pktpipe/pktpipe.h - the umbrella header: everything a server includes.
+ *
+ * The first datagram, in five calls (error handling elided):
+ *
+ *   struct pp_stack_opts o = { .sz = sizeof(o), .nic = "afxdp:eth1",
+ *                              .ip = inet_addr("198.18.0.1"), .prefix = 24 };
+ *   pp_stack_create(&o, &st);
+ *   pp_socket(st, PP_SOCK_DGRAM, 0, &sk);             // on lane 0
+ *   pp_connect(sk, (struct sockaddr *)&peer, sizeof(peer));
+ *   pp_send(sk, "hello", 5, 0);
+ *   pp_close(sk); pp_stack_destroy(st);
+ */
+#ifndef PKTPIPE_PKTPIPE_H
+#define PKTPIPE_PKTPIPE_H
+
+#include <pktpipe/common.h>
+#include <pktpipe/ring.h>
+#include <pktpipe/skb.h>
+#include <pktpipe/sock.h>
+#include <pktpipe/stack.h>
+#include <pktpipe/stats.h>
+
+#endif

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pp-udpgen - a UDP traffic generator over pktpipe (cf. the kernel's
+ * pktgen): one thread per lane sends datagrams through the whole journey
+ * (udp -> ip -> neigh -> qsel -> qdisc -> driver) and prints the rate and a
+ * per-stage table, or one JSON object with --json.
+ *
+ * Payload format, so any receiver can check every byte: a 64-bit big-endian
+ * sequence number per flow (from 0), then byte i (i >= 8) = (seq + i) & 0xff.
+ * Flows differ in their destination port (PORT, PORT+1, ...).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pktpipe/pktpipe.h>
+
+#define MAX_NEIGH 16
+#define MAX_FLOWS 65536
+
+struct cfg {
+	const char *nic;
+	unsigned int lanes;
+	int placement;
+	uint32_t ip;
+	uint8_t prefix;
+	uint32_t gw;
+	uint32_t dst;
+	uint16_t dport;
+	uint16_t sport;
+	unsigned int size;
+	uint64_t count;
+	double seconds;
+	unsigned int flows;
+	unsigned int burst;
+	bool json;
+	bool sendto_api;
+	double linger;
+	unsigned int nneigh;
+	uint32_t neigh_ip[MAX_NEIGH];
+	uint8_t neigh_mac[MAX_NEIGH][6];
+};
+
+struct lane_ctx {
+	struct cfg *cfg;
+	struct pp_stack *st;
+	unsigned int lane;
+	uint64_t quota;
+	uint64_t sent;
+	uint64_t *seq; /* per flow */
+	int err;
+	pthread_t thr;
+};
+
+static atomic_bool stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_flag, true);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pp-udpgen --nic null|pcap:FILE|afxdp:IFACE[,...] [--lanes N]\n"
+		"         [--placement rtc|split] [--ip ADDR/PREFIX] [--gw IP] [--neigh IP=MAC]...\n"
+		"         [--dst IP:PORT] [--src-port P] [--size PAYLOAD_BYTES]\n"
+		"         (--count N | --seconds S) [--flows N] [--burst N] [--api burst|sendto]\n"
+		"         [--linger S] [--json]\n"
+		"defaults: --nic null --ip 198.18.0.1/24 --dst 198.18.0.2:9 --size 18 --seconds 5\n"
+		"          (null and pcap NICs get a static neighbour for the next hop)\n");
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = a.s_addr;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cfg *c)
+{
+	static const struct option opts[] = {
+		{"nic", required_argument, 0, 'n'},	  {"lanes", required_argument, 0, 'l'},
+		{"placement", required_argument, 0, 'p'}, {"ip", required_argument, 0, 'i'},
+		{"gw", required_argument, 0, 'g'},	  {"neigh", required_argument, 0, 'N'},
+		{"dst", required_argument, 0, 'd'},	  {"src-port", required_argument, 0, 's'},
+		{"size", required_argument, 0, 'z'},	  {"count", required_argument, 0, 'c'},
+		{"seconds", required_argument, 0, 'S'},	  {"flows", required_argument, 0, 'f'},
+		{"burst", required_argument, 0, 'b'},	  {"json", no_argument, 0, 'j'},
+		{"api", required_argument, 0, 'a'},	  {"linger", required_argument, 0, 'L'},
+		{"help", no_argument, 0, 'h'},		  {0, 0, 0, 0},
+	};
+	char buf[64], *slash, *colon, *eq, *end;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			c->nic = optarg;
+			break;
+		case 'l':
+			c->lanes = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || c->lanes == 0 || c->lanes > PP_LANES_MAX) {
+				fprintf(stderr, "pp-udpgen: --lanes must be 1..%d\n", PP_LANES_MAX);
+				return -1;
+			}
+			break;
+		case 'p':
+			if (!strcmp(optarg, "rtc"))
+				c->placement = PP_PLACE_RTC;
+			else if (!strcmp(optarg, "split"))
+				c->placement = PP_PLACE_SPLIT;
+			else {
+				fprintf(stderr, "pp-udpgen: --placement is rtc or split\n");
+				return -1;
+			}
+			break;
+		case 'i':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			slash = strchr(buf, '/');
+			c->prefix = 24;
+			if (slash) {
+				*slash = 0;
+				unsigned long p = strtoul(slash + 1, &end, 10);
+
+				if (*end || p > 32) {
+					fprintf(stderr, "pp-udpgen: bad prefix in --ip %s\n", optarg);
+					return -1;
+				}
+				c->prefix = (uint8_t)p;
+			}
+			if (parse_ip(buf, &c->ip)) {
+				fprintf(stderr, "pp-udpgen: bad --ip %s\n", optarg);
+				return -1;
+			}
+			break;
+		case 'g':
+			if (parse_ip(optarg, &c->gw)) {
+				fprintf(stderr, "pp-udpgen: bad --gw %s\n", optarg);
+				return -1;
+			}
+			break;
+		case 'N':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			eq = strchr(buf, '=');
+			if (!eq || c->nneigh == MAX_NEIGH) {
+				fprintf(stderr, "pp-udpgen: --neigh IP=MAC (at most %d)\n", MAX_NEIGH);
+				return -1;
+			}
+			*eq = 0;
+			if (parse_ip(buf, &c->neigh_ip[c->nneigh]) ||
+			    parse_mac(eq + 1, c->neigh_mac[c->nneigh])) {
+				fprintf(stderr, "pp-udpgen: bad --neigh %s\n", optarg);
+				return -1;
+			}
+			c->nneigh++;
+			break;
+		case 'd':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			colon = strchr(buf, ':');
+			if (!colon) {
+				fprintf(stderr, "pp-udpgen: --dst IP:PORT\n");
+				return -1;
+			}
+			*colon = 0;
+			unsigned long port = strtoul(colon + 1, &end, 10);
+
+			if (*end || port == 0 || port > 65535 || parse_ip(buf, &c->dst)) {
+				fprintf(stderr, "pp-udpgen: bad --dst %s\n", optarg);
+				return -1;
+			}
+			c->dport = (uint16_t)port;
+			break;
+		case 's':
+			c->sport = (uint16_t)strtoul(optarg, &end, 10);
+			if (*end) {
+				fprintf(stderr, "pp-udpgen: bad --src-port\n");
+				return -1;
+			}
+			break;
+		case 'z':
+			c->size = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || c->size > 65507) {
+				fprintf(stderr, "pp-udpgen: --size must be 8..65507\n");
+				return -1;
+			}
+			if (c->size < 8) {
+				fprintf(stderr, "pp-udpgen: --size %u is too small: the payload starts "
+						"with an 8-byte sequence number, so it needs at least 8 bytes\n",
+					c->size);
+				return -1;
+			}
+			break;
+		case 'c':
+			c->count = strtoull(optarg, &end, 10);
+			if (*end || !c->count) {
+				fprintf(stderr, "pp-udpgen: bad --count\n");
+				return -1;
+			}
+			break;
+		case 'S':
+			c->seconds = strtod(optarg, &end);
+			if (*end || c->seconds <= 0) {
+				fprintf(stderr, "pp-udpgen: bad --seconds\n");
+				return -1;
+			}
+			break;
+		case 'f':
+			c->flows = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !c->flows || c->flows > MAX_FLOWS) {
+				fprintf(stderr, "pp-udpgen: --flows must be 1..%d\n", MAX_FLOWS);
+				return -1;
+			}
+			break;
+		case 'b':
+			c->burst = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !c->burst || c->burst > PP_BURST_MAX) {
+				fprintf(stderr, "pp-udpgen: --burst must be 1..%d\n", PP_BURST_MAX);
+				return -1;
+			}
+			break;
+		case 'a':
+			if (!strcmp(optarg, "sendto"))
+				c->sendto_api = true;
+			else if (strcmp(optarg, "burst")) {
+				fprintf(stderr, "pp-udpgen: --api is burst or sendto\n");
+				return -1;
+			}
+			break;
+		case 'L':
+			c->linger = strtod(optarg, &end);
+			if (*end || c->linger < 0) {
+				fprintf(stderr, "pp-udpgen: bad --linger\n");
+				return -1;
+			}
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pp-udpgen: unexpected argument %s\n", argv[optind]);
+		return -1;
+	}
+	if (c->count && c->seconds) {
+		fprintf(stderr, "pp-udpgen: give --count or --seconds, not both\n");
+		return -1;
+	}
+	if (!c->count && !c->seconds)
+		c->seconds = 5;
+	return 0;
+}
+
+/* Fill @p (len bytes) with the payload of sequence number @seq. */
+static inline void fill_payload(uint8_t *p, unsigned int len, uint64_t seq)
+{
+	uint64_t be = __builtin_bswap64(seq);
+
+	memcpy(p, &be, 8);
+	for (unsigned int i = 8; i < len; i++)
+		p[i] = (uint8_t)(seq + i);
+}
+
+static void *lane_main(void *arg)
+{
+	struct lane_ctx *lc = arg;
+	struct cfg *c = lc->cfg;
+	struct pp_sock *sk;
+	struct pp_skb *skbs[PP_BURST_MAX];
+	unsigned int have = 0, flow = lc->lane % c->flows;
+	double end = c->seconds ? now_s() + c->seconds : 0;
+	uint8_t *buf = NULL;
+	int err;
+
+	err = pp_lane_attach(lc->st, lc->lane);
+	if (!err)
+		err = pp_socket(lc->st, PP_SOCK_DGRAM, lc->lane, &sk);
+	if (err) {
+		lc->err = err;
+		return NULL;
+	}
+	if (c->sport) {
+		struct sockaddr_in sin = {.sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)(c->sport + lc->lane))};
+
+		err = pp_bind(sk, (struct sockaddr *)&sin, sizeof(sin));
+		if (err) {
+			lc->err = err;
+			pp_close(sk);
+			return NULL;
+		}
+	}
+	bool big = c->size > (unsigned int)pp_udp_max_payload(sk);
+
+	if (c->sendto_api || big) {
+		buf = malloc(c->size);
+		if (!buf) {
+			lc->err = -ENOMEM;
+			pp_close(sk);
+			return NULL;
+		}
+	}
+	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed) && lc->sent < lc->quota) {
+		struct sockaddr_in dst = {.sin_family = AF_INET,
+					  .sin_addr.s_addr = c->dst,
+					  .sin_port = htons((uint16_t)(c->dport + flow))};
+		uint64_t left = lc->quota - lc->sent;
+
+		if ((lc->sent & 1023) == 0 && end && now_s() >= end)
+			break;
+		if (buf) {
+			/* the copying API: one pp_sendto per datagram, batched
+			 * with PP_MSG_MORE except the last of a burst */
+			unsigned int n = c->burst < left ? c->burst : (unsigned int)left;
+
+			for (unsigned int i = 0; i < n; i++) {
+				fill_payload(buf, c->size, lc->seq[flow]);
+				ssize_t r = pp_sendto(sk, buf, c->size, i + 1 < n ? PP_MSG_MORE : 0,
+						      (struct sockaddr *)&dst, sizeof(dst));
+
+				if (r < 0) {
+					lc->err = (int)r;
+					goto out;
+				}
+				lc->seq[flow]++;
+				lc->sent++;
+			}
+		} else {
+			unsigned int want = c->burst < left ? c->burst : (unsigned int)left;
+
+			if (have < want) {
+				int got = pp_udp_alloc_burst(sk, skbs + have, want - have);
+
+				if (got < 0) {
+					lc->err = got;
+					break;
+				}
+				for (int i = 0; i < got; i++)
+					pp_skb_put(skbs[have + i], c->size);
+				have += (unsigned int)got;
+				if (!have) {
+					pp_lane_poll(lc->st, lc->lane);
+					continue;
+				}
+			}
+			/* sequence numbers are written only into what is sent */
+			for (unsigned int i = 0; i < have; i++)
+				fill_payload(pp_skb_data(skbs[i]), c->size, lc->seq[flow] + i);
+			int ok = pp_udp_send_burst(sk, skbs, have, (struct sockaddr *)&dst, sizeof(dst), 0);
+
+			if (ok < 0) {
+				lc->err = ok;
+				break;
+			}
+			lc->seq[flow] += (uint64_t)ok;
+			lc->sent += (uint64_t)ok;
+			memmove(skbs, skbs + ok, (have - (unsigned int)ok) * sizeof(skbs[0]));
+			have -= (unsigned int)ok;
+			if (!ok)
+				pp_lane_poll(lc->st, lc->lane);
+		}
+		flow = (flow + 1) % c->flows;
+	}
+out:
+	if (have)
+		pp_sock_free_skbs(sk, skbs, have);
+	free(buf);
+	pp_lane_flush(lc->st, lc->lane, 2000);
+	if (c->linger > 0) {
+		double until = now_s() + c->linger;
+
+		while (now_s() < until && !atomic_load(&stop_flag)) {
+			if (pp_lane_poll(lc->st, lc->lane) == 0)
+				usleep(1000);
+		}
+	}
+	pp_close(sk);
+	pp_lane_detach(lc->st, lc->lane);
+	return NULL;
+}
+
+static void print_report(const struct cfg *c, const struct pp_stack_stats *s, uint64_t packets,
+			 double secs, int err)
+{
+	unsigned int frame = 14 + 20 + 8 + c->size;
+	unsigned int frags = 1;
+
+	if (20 + 8 + c->size > 1500) { /* frames per datagram at the default MTU */
+		frags = (8 + c->size + 1479) / 1480;
+		frame = 14 * frags + 20 * frags + 8 + c->size;
+	} else if (frame < 60) {
+		frame = 60;
+	}
+	double mpps = secs > 0 ? (double)packets / secs / 1e6 : 0;
+	double gbps = secs > 0 ? (double)packets * frame * 8 / secs / 1e9 : 0;
+	uint64_t drops = 0;
+
+	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
+		drops += pp_stage_stats_drops(&s->stage[i]);
+	if (c->json) {
+		printf("{\"packets\": %" PRIu64 ", \"seconds\": %.6f, \"mpps\": %.4f, \"gbps\": %.4f, "
+		       "\"drops\": %" PRIu64 ", \"frames_per_datagram\": %u, \"lanes\": %u, "
+		       "\"placement\": \"%s\", \"nic\": \"%s\", \"payload\": %u, \"flows\": %u, "
+		       "\"nic_tx_packets\": %" PRIu64 ", \"pool_in_use\": %" PRIu64
+		       ", \"error\": %d, \"stages\": [",
+		       packets, secs, mpps, gbps, drops, frags, c->lanes,
+		       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic, c->size, c->flows,
+		       s->nic_tx_packets, s->pool_in_use, err);
+		for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
+			const struct pp_stage_stats *g = &s->stage[i];
+			double ns = g->packets ? (double)g->ns / (double)g->packets : 0;
+
+			printf("%s{\"name\": \"%s\", \"packets\": %" PRIu64 ", \"drops\": %" PRIu64
+			       ", \"ns_per_packet\": %.2f, \"drop_reasons\": {",
+			       i ? ", " : "", pp_stage_name(i), g->packets, pp_stage_stats_drops(g), ns);
+			bool first = true;
+
+			for (unsigned int r = 1; r < PP_DROP_MAX; r++) {
+				if (!g->drops[r])
+					continue;
+				printf("%s\"%s\": %" PRIu64, first ? "" : ", ", pp_drop_reason_name(r),
+				       g->drops[r]);
+				first = false;
+			}
+			printf("}}");
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("pp-udpgen: %" PRIu64 " datagrams in %.3f s: %.3f Mpps, %.3f Gbit/s "
+	       "(%u-byte frames%s), %u lane(s), %s, nic %s\n",
+	       packets, secs, mpps, gbps, frame, frags > 1 ? " over fragments" : "", c->lanes,
+	       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic);
+	printf("%-11s %14s %10s %9s  %s\n", "stage", "packets", "drops", "ns/pkt", "drop reasons");
+	for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
+		const struct pp_stage_stats *g = &s->stage[i];
+
+		printf("%-11s %14" PRIu64 " %10" PRIu64 " %9.2f ", pp_stage_name(i), g->packets,
+		       pp_stage_stats_drops(g), g->packets ? (double)g->ns / (double)g->packets : 0.0);
+		for (unsigned int r = 1; r < PP_DROP_MAX; r++)
+			if (g->drops[r])
+				printf(" %s=%" PRIu64, pp_drop_reason_name(r), g->drops[r]);
+		printf("\n");
+	}
+	printf("qdisc bypass %" PRIu64 ", backlog %" PRIu64 "; pool: %" PRIu64 " frames, %" PRIu64
+	       " in use, %" PRIu64 " alloc failures; nic: %" PRIu64 " frames, %" PRIu64 " kicks\n",
+	       s->qdisc_bypass, s->qdisc_backlog, s->pool_nframes, s->pool_in_use,
+	       s->pool_alloc_fail, s->nic_tx_packets, s->nic_tx_kicks);
+	if (err)
+		printf("pp-udpgen: stopped early: %s\n", strerror(-err));
+}
+
+int main(int argc, char **argv)
+{
+	struct cfg c = {
+		.nic = "null",
+		.lanes = 1,
+		.prefix = 24,
+		.dport = 9,
+		.size = 18,
+		.flows = 1,
+		.burst = PP_BURST,
+	};
+	struct pp_stack *st = NULL;
+	struct pp_stack_stats *stats;
+	struct lane_ctx lanes[PP_LANES_MAX];
+	int err = 0;
+
+	parse_ip("198.18.0.1", &c.ip);
+	parse_ip("198.18.0.2", &c.dst);
+	if (parse_args(argc, argv, &c))
+		return 2;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct pp_stack_opts so = {
+		.sz = sizeof(so),
+		.nic = c.nic,
+		.nlanes = (uint16_t)c.lanes,
+		.placement = (uint8_t)c.placement,
+		.ip = c.ip,
+		.prefix = c.prefix,
+		.flags = PP_STACK_F_STAGE_TIMING,
+	};
+
+	err = pp_stack_create(&so, &st);
+	if (err) {
+		fprintf(stderr, "pp-udpgen: cannot create the stack on %s: %s\n", c.nic, strerror(-err));
+		return 1;
+	}
+	if (c.gw && (err = pp_route_add(st, 0, 0, c.gw))) {
+		fprintf(stderr, "pp-udpgen: default route via gw: %s\n", strerror(-err));
+		goto out;
+	}
+	for (unsigned int i = 0; i < c.nneigh; i++) {
+		if ((err = pp_neigh_add(st, c.neigh_ip[i], c.neigh_mac[i]))) {
+			fprintf(stderr, "pp-udpgen: --neigh: %s\n", strerror(-err));
+			goto out;
+		}
+	}
+	/* The null and pcap NICs have nobody to answer ARP: give the next hop
+	 * a static entry unless the user did. */
+	if (!c.nneigh && strncmp(c.nic, "afxdp", 5)) {
+		static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+		pp_neigh_add(st, c.gw ? c.gw : c.dst, peer);
+	}
+
+	uint64_t per_lane = c.count ? c.count / c.lanes : UINT64_MAX;
+	double t0 = now_s();
+
+	for (unsigned int k = 0; k < c.lanes; k++) {
+		lanes[k] = (struct lane_ctx){.cfg = &c, .st = st, .lane = k, .quota = per_lane};
+		if (c.count && k < c.count % c.lanes)
+			lanes[k].quota++;
+		lanes[k].seq = calloc(c.flows, sizeof(uint64_t));
+		if (!lanes[k].seq || pthread_create(&lanes[k].thr, NULL, lane_main, &lanes[k])) {
+			fprintf(stderr, "pp-udpgen: cannot start lane %u\n", k);
+			atomic_store(&stop_flag, true);
+			c.lanes = k;
+			err = -ENOMEM;
+			break;
+		}
+	}
+	uint64_t packets = 0;
+
+	for (unsigned int k = 0; k < c.lanes; k++) {
+		pthread_join(lanes[k].thr, NULL);
+		packets += lanes[k].sent;
+		if (lanes[k].err && !err)
+			err = lanes[k].err;
+		free(lanes[k].seq);
+	}
+	double secs = now_s() - t0 - c.linger;
+
+	stats = calloc(1, sizeof(*stats));
+	if (!stats) {
+		err = -ENOMEM;
+		goto out;
+	}
+	pp_stack_stats(st, stats);
+	print_report(&c, stats, packets, secs, err);
+	free(stats);
+out:
+	pp_stack_destroy(st);
+	return err ? 1 : 0;
+}
