@@ -58,7 +58,7 @@ check "small: ttl/proto/df" "64 17 0" "$(tl_tshark "$pc" -T fields -e ip.ttl -e 
 check "small: payloads (datagrams bad)" "200 0" "$(verify_payloads "$pc" 100 4 5000)"
 
 # 2. odd lengths and the one-frame limit: 19, 1472 (fills a 1500 MTU), 1473 (two fragments)
-for size in 19 1472 1473 4001; do
+for size in 8 19 1472 1473 4001; do
 	pc=$tmp/s$size.pcap
 	"$gen" --nic "pcap:$pc" --count 20 --size $size --api sendto --dst 198.18.0.2:6000 >/dev/null || fail=1
 	tl_checksums_ok "$pc" || fail=1
@@ -67,7 +67,7 @@ done
 check "1473: two frames per datagram" 40 "$(tl_count "$tmp/s1473.pcap" 'ip')"
 check "4001: fragments have MF/offsets" "0,185,370" \
 	"$(tl_tshark "$tmp/s4001.pcap" -T fields -e ip.frag_offset | head -3 | paste -sd,)"
-check "60-byte minimum frame" 60 "$(tl_tshark "$tmp/s19.pcap" -T fields -e frame.len | sort -u)"
+check "60-byte minimum frame" 60 "$(tl_tshark "$tmp/s8.pcap" -T fields -e frame.len | sort -u)"
 
 # 3. a cold neighbour nobody answers: broadcast ARP requests, then drops counted
 pc=$tmp/arp.pcap

@@ -44,6 +44,7 @@ struct cfg {
 	unsigned int flows;
 	unsigned int burst;
 	bool json;
+	bool no_neigh;
 	bool sendto_api;
 	double linger;
 	unsigned int nneigh;
@@ -87,7 +88,8 @@ static void usage(FILE *f)
 		"         (--count N | --seconds S) [--flows N] [--burst N] [--api burst|sendto]\n"
 		"         [--linger S] [--json]\n"
 		"defaults: --nic null --ip 198.18.0.1/24 --dst 198.18.0.2:9 --size 18 --seconds 5\n"
-		"          (null and pcap NICs get a static neighbour for the next hop)\n");
+		"          (null and pcap NICs get a static neighbour for the next hop unless\n"
+		"          --neigh none: then it is resolved with ARP)\n");
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -178,6 +180,10 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			}
 			break;
 		case 'N':
+			if (!strcmp(optarg, "none")) {
+				c->no_neigh = true; /* resolve the next hop with ARP */
+				break;
+			}
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			eq = strchr(buf, '=');
 			if (!eq || c->nneigh == MAX_NEIGH) {
@@ -547,7 +553,7 @@ int main(int argc, char **argv)
 	}
 	/* The null and pcap NICs have nobody to answer ARP: give the next hop
 	 * a static entry unless the user did. */
-	if (!c.nneigh && strncmp(c.nic, "afxdp", 5)) {
+	if (!c.nneigh && !c.no_neigh && strncmp(c.nic, "afxdp", 5)) {
 		static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 0x02};
 
 		pp_neigh_add(st, c.gw ? c.gw : c.dst, peer);
@@ -580,7 +586,7 @@ int main(int argc, char **argv)
 	}
 	double secs = now_s() - t0 - c.linger;
 
-	stats = calloc(1, sizeof(*stats));
+	stats = aligned_alloc(PP_CACHE_LINE, sizeof(*stats)); /* cache-line aligned type */
 	if (!stats) {
 		err = -ENOMEM;
 		goto out;

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pktpipe/sock.h - the socket layer: what a server calls to send.
+ *
+ * The calls mirror the BSD ones (send, sendto, sendmsg with an iovec) and the
+ * kernel's path behind them: pp_sendmsg() checks its arguments, finds the
+ * protocol through the socket's ops table and calls its sendmsg, as
+ * sock_sendmsg() -> inet_sendmsg() -> udp_sendmsg() does.
+ *
+ * A socket belongs to one lane (chosen at pp_socket()); every call on it runs
+ * on that lane's thread (see pktpipe/stack.h). Sending runs the lane's stages
+ * right away, as the kernel runs the whole journey inside sendto(); with
+ * PP_MSG_MORE the packet waits in the lane's first ring until a burst is
+ * ready or the next send without the flag (cf. MSG_MORE / xmit_more), which
+ * is how callers batch without the zero-copy API.
+ *
+ * Zero-copy burst API (fastest callers, cf. DPDK tx_burst): take skbs with
+ * pp_udp_alloc_burst() (headroom reserved for every header), pp_skb_put()
+ * the payload, and hand them to pp_udp_send_burst().
+ */
+#ifndef PKTPIPE_SOCK_H
+#define PKTPIPE_SOCK_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <pktpipe/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pp_stack;
+struct pp_sock;
+struct pp_skb;
+
+/* Socket types (pp_socket @type). */
+#define PP_SOCK_DGRAM 2 /* UDP, as SOCK_DGRAM */
+
+/* Send flags. */
+#define PP_MSG_DONTWAIT 0x40   /* == MSG_DONTWAIT: -EAGAIN instead of waiting */
+#define PP_MSG_MORE	0x8000 /* == MSG_MORE: more is coming, batch it */
+#define PP_MSG_ALL	(PP_MSG_DONTWAIT | PP_MSG_MORE)
+
+/* Path MTU discovery policy (pp_sock_set_pmtudisc), as IP_MTU_DISCOVER. */
+#define PP_PMTUDISC_DONT 0 /* never set DF, fragment (kernel default for UDP) */
+#define PP_PMTUDISC_DO	 2 /* set DF; datagrams above the MTU get -EMSGSIZE */
+
+/**
+ * pp_socket() - open a socket of @type on lane @lane.
+ * Return: 0 and *@out; -EINVAL (NULL, bad lane); -EPROTONOSUPPORT (type);
+ * -EMFILE (too many sockets).
+ * Context: the lane's thread, or the control thread before traffic.
+ */
+PP_API int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out);
+
+/**
+ * pp_bind() - set the local port (and address: ours or INADDR_ANY).
+ * Port 0 picks a free ephemeral port.
+ * Return: 0; -EINVAL (already bound, bad family/length); -EADDRNOTAVAIL
+ * (not our address); -EADDRINUSE.
+ */
+PP_API int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len);
+
+/**
+ * pp_connect() - set the default destination; binds an ephemeral port if
+ * unbound. The flow hash is cached now, the route on the first packet (the
+ * call may come from a control thread, which is no RCU reader).
+ * Return: 0; -EINVAL; -EAFNOSUPPORT.
+ */
+PP_API int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len);
+
+/**
+ * pp_send(), pp_sendto(), pp_sendmsg() - send one datagram.
+ * @flags: PP_MSG_DONTWAIT, PP_MSG_MORE; others are -EINVAL.
+ * Return: bytes sent (the whole datagram); -EINVAL bad arguments or flags;
+ * -EBADF closed socket; -EDESTADDRREQ unconnected without a destination;
+ * -EISCONN destination given to a connected socket with a different one is
+ * allowed (as UDP) and used; -EMSGSIZE above 65507 bytes, or above the MTU
+ * with PP_PMTUDISC_DO; -EAGAIN (non-blocking) no frame or ring space now.
+ * Routing and neighbour resolution happen in the lane's stages after the call
+ * returns: a datagram with no route is dropped and counted (PP_DROP_NO_ROUTE
+ * in pp_stack_stats), as the kernel's would be for an unresolvable neighbour.
+ * Blocking calls that find no frame poll the lane and then sleep in growing
+ * steps (50 us .. 1 ms) until frames come home; they never spin forever.
+ * Context: the socket's lane thread.
+ */
+PP_API ssize_t pp_send(struct pp_sock *sk, const void *buf, size_t len, int flags);
+PP_API ssize_t pp_sendto(struct pp_sock *sk, const void *buf, size_t len, int flags,
+			 const struct sockaddr *dst, socklen_t dlen);
+PP_API ssize_t pp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int flags);
+
+/**
+ * pp_udp_alloc_burst() - up to @n skbs ready for a payload (headroom for
+ * UDP, IPv4 and Ethernet reserved). Fill with pp_skb_put(); at most
+ * pp_udp_max_payload() bytes each.
+ * Return: how many (0 when the lane has no free frame now), or -EINVAL.
+ * Context: the socket's lane thread.
+ */
+PP_API int pp_udp_alloc_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n);
+
+/** pp_udp_max_payload() - largest payload one burst skb may carry (MTU - 28). */
+PP_API int pp_udp_max_payload(const struct pp_sock *sk);
+
+/**
+ * pp_udp_send_burst() - send @n skbs from pp_udp_alloc_burst(), each one
+ * datagram, to @dst (NULL: the connected destination).
+ * Return: how many were taken (the caller keeps and must send or free
+ * skbs[ret..n): ring full is a short count, never a drop), or a negative
+ * errno for bad arguments (nothing taken).
+ * Context: the socket's lane thread.
+ */
+PP_API int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
+			     const struct sockaddr *dst, socklen_t dlen, int flags);
+
+/**
+ * pp_skb_free_lane() - give back skbs the caller holds (from
+ * pp_udp_alloc_burst and not sent). Return: 0 or -EINVAL.
+ */
+PP_API int pp_sock_free_skbs(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n);
+
+/** pp_sock_set_tos() - IP TOS byte for what the socket sends (IP_TOS). */
+PP_API int pp_sock_set_tos(struct pp_sock *sk, uint8_t tos);
+
+/** pp_sock_set_pmtudisc() - PP_PMTUDISC_DONT or _DO. Return: 0 or -EINVAL. */
+PP_API int pp_sock_set_pmtudisc(struct pp_sock *sk, int mode);
+
+/** pp_sock_set_nocheck() - 1: send UDP without a checksum (SO_NO_CHECK). */
+PP_API int pp_sock_set_nocheck(struct pp_sock *sk, int on);
+
+/**
+ * pp_close() - close the socket; packets it already sent still go out.
+ * Return: 0 or -EBADF (already closed) / -EINVAL.
+ * Context: the socket's lane thread (or the control thread when no lane
+ * thread runs).
+ */
+PP_API int pp_close(struct pp_sock *sk);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PKTPIPE_SOCK_H */

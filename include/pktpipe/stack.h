@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pktpipe/stack.h - a stack: one interface (a NIC backend), its address,
+ * routes and neighbours, and the lanes that carry packets to it.
+ *
+ * A lane is one per-core pipeline:
+ *
+ *   pp_send*() -> [udp] -ring-> [ip -> neigh] -ring-> [qsel] -ring(k,q)-> [qdisc+tx q] -> NIC
+ *
+ * Placement decides which threads run which stages:
+ *  - PP_PLACE_RTC (run to completion): the lane's own thread (the one that
+ *    calls pp_send*() and pp_lane_poll() for that lane) runs every stage,
+ *    VPP-style: each stage takes a whole burst before the next runs.
+ *  - PP_PLACE_SPLIT: the lane's thread runs udp, ip and neigh; a worker
+ *    thread the stack starts ("pp-tx/<lane>", pinned by hwloc to a core that
+ *    shares a cache with the lane's) runs qsel, the qdiscs and the driver.
+ *
+ * TX queue q is driven by lane (q % nlanes)'s qdisc/driver stage. With the
+ * default XPS map lane k sends on queue k % ntxq; clearing the map makes
+ * queue selection hash flows across queues (lanes then hand packets to the
+ * queue's lane through one SPSC ring per (lane, queue) pair).
+ *
+ * Threading contract:
+ *
+ *   call                         | from
+ *   -----------------------------+---------------------------------------------
+ *   pp_stack_create / _destroy   | control thread; nothing else running on it
+ *   pp_route_*, pp_neigh_*,      | any control thread, while traffic flows
+ *   pp_xps_set, pp_stack_stats   |   (RCU: lanes never wait for them)
+ *   pp_lane_poll, socket calls   | the lane's thread only: one thread per lane
+ *   on sockets of lane k         |   at a time (see pp_lane_attach)
+ *
+ * Every call returns 0 (or a count) or a negative errno; none aborts on a
+ * caller's mistake.
+ */
+#ifndef PKTPIPE_STACK_H
+#define PKTPIPE_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pktpipe/common.h>
+#include <pktpipe/stats.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pp_stack;
+
+/** Most lanes a stack runs. */
+#define PP_LANES_MAX 32
+/** Most TX queues a stack drives. */
+#define PP_TXQ_MAX 32
+
+enum pp_placement {
+	PP_PLACE_RTC = 0,	/* run to completion on the lane's thread */
+	PP_PLACE_SPLIT = 1,	/* qsel/qdisc/driver on a worker thread per lane */
+};
+
+/* pp_stack_opts.flags */
+#define PP_STACK_F_STAGE_TIMING 0x1 /* measure ns per stage (costs a TSC read per stage call) */
+#define PP_STACK_F_NO_PIN	0x2 /* do not bind lane/worker threads to cores */
+#define PP_STACK_F_ALL		(PP_STACK_F_STAGE_TIMING | PP_STACK_F_NO_PIN)
+
+/**
+ * struct pp_stack_opts - what a stack is made of. Zero fields take defaults.
+ * @sz: sizeof(struct pp_stack_opts).
+ * @nic: NIC spec: "null[:txring=N]", "pcap:FILE[,pace=K]",
+ *	 "afxdp:IFACE[,mode=native|skb|auto][,queues=N]" (default "null").
+ * @nlanes: lanes (default 1, at most PP_LANES_MAX).
+ * @ntxq: NIC TX queues (default @nlanes, at most PP_TXQ_MAX).
+ * @placement: enum pp_placement.
+ * @mac: the interface's MAC; all zero: the NIC's own (AF_XDP) or
+ *	 02:00:00:00:00:01.
+ * @ip: our IPv4 address, network order (required).
+ * @prefix: its prefix length; a connected route is added for it.
+ * @mtu: largest IPv4 packet (default 1500; 68..frame room).
+ * @frames_per_lane: pool frames per lane (default 4096).
+ * @frame_size: 2048 (default) or 4096.
+ * @qdisc_limit: packets per TX queue's qdisc (default 1000).
+ * @cpus: if @ncpus > 0, lane k's thread is expected on cpus[k % ncpus] and
+ *	  workers go to the next entry; otherwise hwloc picks.
+ * @flags: PP_STACK_F_*; unknown flags are -EINVAL.
+ */
+struct pp_stack_opts {
+	size_t sz;
+	const char *nic;
+	uint16_t nlanes;
+	uint16_t ntxq;
+	uint8_t placement;
+	uint8_t mac[6];
+	uint32_t ip;
+	uint8_t prefix;
+	uint16_t mtu;
+	uint32_t frames_per_lane;
+	uint32_t frame_size;
+	uint32_t qdisc_limit;
+	const int *cpus;
+	uint16_t ncpus;
+	uint32_t flags;
+};
+
+/**
+ * pp_stack_create() - make the pool, open the NIC, build the lanes; start
+ * workers for PP_PLACE_SPLIT.
+ * Return: 0 and *@out; -EINVAL for bad options; -ENOMEM; the NIC's errors
+ * (-ENOENT unknown backend, -ENODEV, -EPERM, ...).
+ * Context: control thread. Registers nothing on the calling thread.
+ */
+PP_API int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out);
+
+/**
+ * pp_stack_destroy() - stop workers, drain every lane (queued packets are
+ * freed with PP_DROP_SHUTDOWN and counted), reap completions, close the
+ * NIC, free everything. Sockets still open are closed. NULL is a no-op.
+ * Context: control thread; no lane thread may be inside a pktpipe call.
+ */
+PP_API void pp_stack_destroy(struct pp_stack *st);
+
+/**
+ * pp_lane_attach() - declare the calling thread as lane @lane's thread:
+ * registers it with RCU (QSBR) and, unless PP_STACK_F_NO_PIN, binds it to
+ * the lane's core and names it "pp-lane/<lane>". Socket calls attach
+ * implicitly on first use; call it explicitly to control when pinning happens.
+ * Return: 0; -EINVAL bad lane; -EBUSY another thread is attached.
+ * Context: the thread that will run the lane.
+ */
+PP_API int pp_lane_attach(struct pp_stack *st, unsigned int lane);
+
+/**
+ * pp_lane_detach() - the calling thread stops being the lane's thread
+ * (unregisters from RCU). Return: 0 or -EINVAL.
+ */
+PP_API int pp_lane_detach(struct pp_stack *st, unsigned int lane);
+
+/**
+ * pp_lane_poll() - run the lane once: push what waits in its rings through
+ * the stages, run neighbour timers, the qdiscs it drives, reap completions,
+ * and announce an RCU quiescent state. A server calls it from its event loop
+ * when it sends nothing (send calls run it themselves).
+ * Return: packets moved (>= 0), or -EINVAL.
+ * Context: the lane's thread.
+ */
+PP_API int pp_lane_poll(struct pp_stack *st, unsigned int lane);
+
+/**
+ * pp_lane_flush() - poll the lane until nothing it sent is still queued
+ * (held packets whose neighbour is unresolved excepted) or @timeout_ms runs
+ * out. Return: 0, -ETIMEDOUT, or -EINVAL.
+ * Context: the lane's thread.
+ */
+PP_API int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_ms);
+
+/**
+ * pp_route_add() / pp_route_del() - IPv4 routes (network order). @gw 0 means
+ * on-link. A default route is @prefix 0, @plen 0. Sockets' cached routes are
+ * revalidated on the next packet.
+ * Return: 0; -EINVAL; -EEXIST (add); -ENOENT (del); -ENOMEM.
+ * Context: any control thread, while traffic flows.
+ */
+PP_API int pp_route_add(struct pp_stack *st, uint32_t prefix, uint8_t plen, uint32_t gw);
+PP_API int pp_route_del(struct pp_stack *st, uint32_t prefix, uint8_t plen);
+
+/**
+ * pp_neigh_add() - a static (permanent) neighbour entry, as
+ * `ip neigh replace IP lladdr MAC nud permanent`.
+ * pp_neigh_update() - resolution for @ip arrived (as an ARP reply does):
+ * the entry becomes reachable and lanes flush what they held for it.
+ * pp_neigh_del() - remove an entry.
+ * Return: 0; -EINVAL; -ENOENT (del); -ENOMEM.
+ * Context: any control thread, while traffic flows.
+ */
+PP_API int pp_neigh_add(struct pp_stack *st, uint32_t ip, const uint8_t mac[6]);
+PP_API int pp_neigh_update(struct pp_stack *st, uint32_t ip, const uint8_t mac[6]);
+PP_API int pp_neigh_del(struct pp_stack *st, uint32_t ip);
+
+/**
+ * pp_xps_set() - send lane @lane's packets on TX queue @queue, or hash
+ * flows over the queues when @queue is -1 (cf. XPS, xps_cpus).
+ * Return: 0 or -EINVAL.
+ * Context: any control thread.
+ */
+PP_API int pp_xps_set(struct pp_stack *st, unsigned int lane, int queue);
+
+/* Stages, in journey order, as pp_stack_stats() reports them. */
+enum pp_stage_id {
+	PP_STAGE_UDP = 0,
+	PP_STAGE_IP,
+	PP_STAGE_NEIGH,
+	PP_STAGE_QSEL,
+	PP_STAGE_QDISC,
+	PP_STAGE_TX,
+	PP_STAGE_COMPLETION,
+	PP_STAGE_MAX
+};
+
+/** pp_stage_name() - "udp", "ip", ... ; "unknown" out of range. */
+PP_API const char *pp_stage_name(unsigned int stage);
+
+/**
+ * struct pp_stack_stats - a snapshot of every counter.
+ * @stage: per stage, summed over lanes.
+ * @lane_stage: per lane and stage (only the first @nlanes rows are valid).
+ * @pool_*: frame accounting: allocated == freed + in_use, always.
+ * @nic_*: what the NIC backend counted.
+ */
+struct pp_stack_stats {
+	uint16_t nlanes;
+	uint16_t ntxq;
+	struct pp_stage_stats stage[PP_STAGE_MAX];
+	struct pp_stage_stats lane_stage[PP_LANES_MAX][PP_STAGE_MAX];
+	uint64_t pool_nframes;
+	uint64_t pool_allocs;
+	uint64_t pool_frees;
+	uint64_t pool_in_use;
+	uint64_t pool_alloc_fail;
+	uint64_t pool_bad_free;
+	uint64_t nic_tx_packets;
+	uint64_t nic_tx_bytes;
+	uint64_t nic_tx_completed;
+	uint64_t nic_tx_kicks;
+	uint64_t nic_rx_packets;
+	uint64_t qdisc_bypass;	/* packets that skipped the qdisc (empty, driver ready) */
+	uint64_t qdisc_backlog;	/* packets queued now */
+	uint64_t tsc_hz;	/* for converting stage[].ns; 0 if not measured */
+};
+
+/**
+ * pp_stack_stats() - fill @out. Large (about 40 KiB) and cache-line aligned:
+ * allocate it with aligned_alloc(PP_CACHE_LINE, sizeof(*out)), not malloc.
+ * Return: 0 or -EINVAL (NULL or misaligned @out).
+ * Context: any thread, while traffic flows (a snapshot).
+ */
+PP_API int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out);
+
+/** pp_stack_mac() - the interface MAC in use. Return: 0 or -EINVAL. */
+PP_API int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PKTPIPE_STACK_H */

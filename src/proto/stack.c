@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stack.c - building and tearing down a stack (pktpipe/stack.h): the pool,
+ * the NIC, routes, neighbours, TX queues and lanes; the control-path calls;
+ * the stats snapshot.
+ *
+ * cf. register_netdevice() + dev_open() for the device side, and
+ * fib_table_insert() / neigh_update() for the control calls.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu-qsbr.h>
+
+#include "core/time.h"
+#include "proto/stack_priv.h"
+
+static const char *const stage_names[PP_STAGE_MAX] = {
+	[PP_STAGE_UDP] = "udp",	    [PP_STAGE_IP] = "ip",	[PP_STAGE_NEIGH] = "neigh",
+	[PP_STAGE_QSEL] = "qsel",   [PP_STAGE_QDISC] = "qdisc", [PP_STAGE_TX] = "tx",
+	[PP_STAGE_COMPLETION] = "completion",
+};
+
+const char *pp_stage_name(unsigned int stage)
+{
+	return stage < PP_STAGE_MAX ? stage_names[stage] : "unknown";
+}
+
+static void stage_init(struct pp_stage *s, struct pp_lane *l, unsigned int id, pp_stage_fn fn,
+		       void *ctx, struct pp_pool_cache *cache)
+{
+	s->name = stage_names[id];
+	s->fn = fn;
+	s->ctx = ctx;
+	s->cache = cache;
+	s->stats = &l->stats[id];
+	s->lane = l->id;
+	s->out_cap = PP_STAGE_OUT_CAP;
+}
+
+static uint64_t calibrate_tsc(void)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	uint64_t t0 = pp__now_ns(), c0 = pp__tsc();
+
+	nanosleep(&ts, NULL);
+	uint64_t t1 = pp__now_ns(), c1 = pp__tsc();
+
+	return t1 > t0 ? (c1 - c0) * PP_NSEC_PER_SEC / (t1 - t0) : 0;
+}
+
+static int opts_check(const struct pp_stack_opts *o)
+{
+	if (!o || o->sz < sizeof(*o) || (o->flags & ~PP_STACK_F_ALL))
+		return -EINVAL;
+	if (o->nlanes > PP_LANES_MAX || o->ntxq > PP_TXQ_MAX || o->prefix > 32 ||
+	    o->placement > PP_PLACE_SPLIT || o->ip == 0 || (o->ncpus && !o->cpus))
+		return -EINVAL;
+	if (o->mtu && o->mtu < 68)
+		return -EINVAL;
+	if (o->nic && strlen(o->nic) >= sizeof(((struct pp_stack *)0)->nic_spec))
+		return -EINVAL;
+	return 0;
+}
+
+int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
+{
+	struct pp_stack *st;
+	int err;
+
+	if (!out)
+		return -EINVAL;
+	err = opts_check(opts);
+	if (err)
+		return err;
+	st = aligned_alloc(PP_CACHE_LINE, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	memset(st, 0, sizeof(*st));
+	st->opts = *opts;
+	snprintf(st->nic_spec, sizeof(st->nic_spec), "%s", opts->nic ? opts->nic : "null");
+	st->opts.nic = st->nic_spec;
+	st->nlanes = opts->nlanes ? opts->nlanes : 1;
+	st->ntxq = opts->ntxq ? opts->ntxq : st->nlanes;
+	st->placement = opts->placement;
+	st->ip = opts->ip;
+	st->mask = opts->prefix ? htonl(~0u << (32 - opts->prefix)) : 0;
+	st->mtu = opts->mtu ? opts->mtu : 1500;
+	st->flags = opts->flags;
+	st->next_eport = 32768;
+	pthread_mutex_init(&st->ctl_lock, NULL);
+
+	struct pp_pool_opts po = {
+		.sz = sizeof(po),
+		.frames_per_lane = opts->frames_per_lane,
+		.frame_size = opts->frame_size,
+		.nlanes = st->nlanes,
+		.nfreers = (uint16_t)(st->placement == PP_PLACE_SPLIT ? st->nlanes : 0),
+	};
+
+	err = pp_pool_create(&po, &st->pool);
+	if (err)
+		goto err_stack;
+	/* a whole IPv4 packet plus Ethernet must fit one frame after the headroom */
+	if ((uint32_t)st->mtu + 14 + PP_SKB_META + PP_SKB_HEADROOM > pp_pool_frame_size(st->pool)) {
+		err = -EINVAL;
+		goto err_stack;
+	}
+	err = pp__nic_open(st->nic_spec, st->pool, st->ntxq, st->nlanes, st->mtu, &st->nic);
+	if (err)
+		goto err_stack;
+	static const uint8_t zero[6], dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
+
+	if (memcmp(opts->mac, zero, 6))
+		memcpy(st->mac, opts->mac, 6);
+	else if (memcmp(st->nic->mac, zero, 6))
+		memcpy(st->mac, st->nic->mac, 6);
+	else
+		memcpy(st->mac, dflt, 6);
+
+	err = pp__route_table_create(&st->routes);
+	if (err)
+		goto err_stack;
+	err = pp__route_add(st->routes, st->ip & st->mask, opts->prefix, 0, 0);
+	if (err)
+		goto err_stack;
+
+	struct pp_neigh_params np = {
+		.unres_qlen = 101,
+		.retrans_ns = PP_NSEC_PER_SEC,
+		.mcast_probes = 3,
+		.reachable_ns = 30 * PP_NSEC_PER_SEC,
+		.failed_hold_ns = PP_NSEC_PER_SEC,
+		.ip = st->ip,
+	};
+
+	memcpy(np.mac, st->mac, 6);
+	err = pp__neigh_table_create(&np, st->nlanes, &st->neigh);
+	if (err)
+		goto err_stack;
+	err = pp__qsel_init(&st->qsel, st->ntxq);
+	if (err)
+		goto err_stack;
+
+	for (uint16_t k = 0; k < st->nlanes; k++) {
+		struct pp_lane *l = &st->lanes[k];
+
+		l->id = k;
+		l->st = st;
+		l->cache = pp_pool_cache(st->pool, k);
+		l->wcache = st->placement == PP_PLACE_SPLIT ? pp_pool_cache(st->pool, st->nlanes + k)
+							    : l->cache;
+		l->ip_id = (uint16_t)(pp__now_ns() * 2654435761u >> 7) + k * 4099u;
+		if ((err = pp_ring_create(PP_LANE_RING, 0, &l->r_ip)) ||
+		    (err = pp_ring_create(PP_LANE_RING, 0, &l->r_qsel)))
+			goto err_stack;
+		for (uint16_t q = 0; q < st->ntxq; q++)
+			if ((err = pp_ring_create(PP_TXQ_RING, 0, &l->r_txq[q])))
+				goto err_stack;
+		err = pp__neigh_lane_create(st->neigh, k, &l->nl);
+		if (err)
+			goto err_stack;
+		pp__qsel_set_xps(&st->qsel, k, k % st->ntxq);
+		stage_init(&l->s_udp, l, PP_STAGE_UDP, NULL, l, l->cache);
+		stage_init(&l->s_ip, l, PP_STAGE_IP, pp__ip_output, l, l->cache);
+		stage_init(&l->s_neigh, l, PP_STAGE_NEIGH, pp__neigh_output, l->nl, l->cache);
+		stage_init(&l->s_qsel, l, PP_STAGE_QSEL, pp__qsel_stage, &st->qsel, l->wcache);
+	}
+	struct pp_txq_params tp = {
+		.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
+		.burst = PP_BURST,
+		.inline_reap = true,
+	};
+
+	for (uint16_t q = 0; q < st->ntxq; q++) {
+		struct pp_txq_slot *t = &st->txqs[q];
+		struct pp_lane *owner = &st->lanes[q % st->nlanes];
+
+		err = pp__txq_create(st->nic, q, &tp, &t->txq);
+		if (err)
+			goto err_stack;
+		stage_init(&t->s_qdisc, owner, PP_STAGE_QDISC, pp__txq_xmit, t->txq, owner->wcache);
+	}
+	if (st->flags & PP_STACK_F_STAGE_TIMING)
+		st->tsc_hz = calibrate_tsc();
+	err = pp__lanes_start(st);
+	if (err)
+		goto err_stack;
+	*out = st;
+	return 0;
+
+err_stack:
+	pp_stack_destroy(st);
+	return err;
+}
+
+/* Drop everything still in a ring, counted against stage @s. */
+static void ring_drain_drop(struct pp_ring *r, struct pp_stage *s)
+{
+	void *p;
+
+	if (!r)
+		return;
+	while ((p = pp_ring_dequeue(r)))
+		pp_stage_drop(s, p, PP_DROP_SHUTDOWN);
+}
+
+/*
+ * Everything but freeing the pool: push what is queued out (bounded), stop
+ * workers, drop what is left with PP_DROP_SHUTDOWN, reap the NIC, close it.
+ * After it, the pool's in_use is 0 unless something leaked (tests check).
+ */
+void pp__stack_teardown(struct pp_stack *st)
+{
+	bool have_lanes = st->lanes[0].st != NULL && st->neigh && st->routes;
+
+	if (have_lanes) {
+		/* best effort: send what the lanes still hold (from this thread,
+		 * since no lane thread runs any more) */
+		pp__rcu_get();
+		pp__lane_online();
+		uint64_t deadline = pp__now_ns() + 200 * PP_NSEC_PER_MSEC;
+
+		for (;;) {
+			uint32_t moved = 0;
+
+			for (uint16_t k = 0; k < st->nlanes; k++)
+				if (st->lanes[k].r_ip)
+					moved += pp__lane_run(&st->lanes[k]);
+			rcu_quiescent_state();
+			if (!moved || pp__now_ns() > deadline)
+				break;
+		}
+		pp__lane_offline();
+		pp__rcu_put();
+	}
+	pp__lanes_stop(st);
+	for (uint16_t k = 0; k < st->nlanes; k++) {
+		struct pp_lane *l = &st->lanes[k];
+
+		if (!l->st)
+			continue;
+		/* single-threaded from here on: the lane cache takes everything */
+		l->s_qsel.cache = l->cache;
+		ring_drain_drop(l->r_ip, &l->s_ip);
+		ring_drain_drop(l->r_qsel, &l->s_qsel);
+		for (uint16_t q = 0; q < st->ntxq; q++)
+			ring_drain_drop(l->r_txq[q], &l->s_qsel);
+		if (l->nl) {
+			pp__neigh_lane_destroy(l->nl, &l->s_neigh);
+			l->nl = NULL;
+		}
+	}
+	for (uint16_t q = 0; q < st->ntxq; q++) {
+		struct pp_txq_slot *t = &st->txqs[q];
+
+		if (t->txq) {
+			pp__txq_destroy(t->txq, st->lanes[q % st->nlanes].cache);
+			t->txq = NULL;
+		}
+	}
+	if (st->nic) {
+		pp__nic_close(st->nic);
+		st->nic = NULL;
+	}
+}
+
+void pp_stack_destroy(struct pp_stack *st)
+{
+	if (!st)
+		return;
+	pp__stack_teardown(st);
+	for (uint16_t k = 0; k < PP_LANES_MAX; k++) {
+		struct pp_lane *l = &st->lanes[k];
+
+		pp_ring_destroy(l->r_ip);
+		pp_ring_destroy(l->r_qsel);
+		for (uint16_t q = 0; q < PP_TXQ_MAX; q++)
+			pp_ring_destroy(l->r_txq[q]);
+	}
+	if (st->neigh)
+		pp__neigh_table_destroy(st->neigh);
+	if (st->routes)
+		pp__route_table_destroy(st->routes);
+	pp_pool_destroy(st->pool);
+	pthread_mutex_destroy(&st->ctl_lock);
+	free(st);
+}
+
+int pp_lane_attach(struct pp_stack *st, unsigned int lane)
+{
+	if (!st || lane >= st->nlanes)
+		return -EINVAL;
+	return pp__lane_enter(st, &st->lanes[lane]);
+}
+
+int pp_lane_detach(struct pp_stack *st, unsigned int lane)
+{
+	if (!st || lane >= st->nlanes)
+		return -EINVAL;
+	return pp__lane_leave(st, &st->lanes[lane]);
+}
+
+int pp_lane_poll(struct pp_stack *st, unsigned int lane)
+{
+	int err;
+
+	if (!st || lane >= st->nlanes)
+		return -EINVAL;
+	err = pp__lane_enter(st, &st->lanes[lane]);
+	if (err)
+		return err;
+	pp__lane_online();
+	uint32_t n = pp__lane_run(&st->lanes[lane]);
+
+	pp__lane_offline();
+	return (int)n;
+}
+
+/* Nothing of this lane waits anywhere but in a neighbour's pending queue. */
+static bool lane_idle(struct pp_stack *st, struct pp_lane *l)
+{
+	if (!pp_ring_empty(l->r_ip) || !pp_ring_empty(l->r_qsel))
+		return false;
+	for (uint16_t q = 0; q < st->ntxq; q++)
+		if (!pp_ring_empty(l->r_txq[q]))
+			return false;
+	for (uint16_t q = l->id; q < st->ntxq; q = (uint16_t)(q + st->nlanes))
+		if (!pp__txq_idle(st->txqs[q].txq))
+			return false;
+	return true;
+}
+
+int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_ms)
+{
+	int err;
+
+	if (!st || lane >= st->nlanes)
+		return -EINVAL;
+	struct pp_lane *l = &st->lanes[lane];
+	uint64_t deadline = pp__now_ns() + (uint64_t)timeout_ms * PP_NSEC_PER_MSEC;
+
+	err = pp__lane_enter(st, l);
+	if (err)
+		return err;
+	pp__lane_online();
+	for (;;) {
+		uint32_t moved = pp__lane_run(l);
+
+		if (!moved && lane_idle(st, l)) {
+			err = 0;
+			break;
+		}
+		if (pp__now_ns() > deadline) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (!moved) {
+			struct timespec ts = {0, 50000};
+
+			pp__lane_offline();
+			nanosleep(&ts, NULL);
+			pp__lane_online();
+		}
+	}
+	pp__lane_offline();
+	return err;
+}
+
+/*
+ * Control calls come from any thread: make it an RCU reader for the length
+ * of the call (the tables' updaters look entries up under RCU and may wait
+ * for a grace period, which QSBR handles for an online caller).
+ */
+static void ctl_enter(void)
+{
+	pp__rcu_get();
+	pp__lane_online();
+}
+
+static void ctl_exit(void)
+{
+	pp__lane_offline();
+	pp__rcu_put();
+}
+
+int pp_route_add(struct pp_stack *st, uint32_t prefix, uint8_t plen, uint32_t gw)
+{
+	int err;
+
+	if (!st)
+		return -EINVAL;
+	ctl_enter();
+	err = pp__route_add(st->routes, prefix, plen, gw, 0);
+	ctl_exit();
+	return err;
+}
+
+int pp_route_del(struct pp_stack *st, uint32_t prefix, uint8_t plen)
+{
+	int err;
+
+	if (!st)
+		return -EINVAL;
+	ctl_enter();
+	err = pp__route_del(st->routes, prefix, plen);
+	ctl_exit();
+	return err;
+}
+
+static bool mac_ok(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return mac && memcmp(mac, zero, 6) != 0 && !(mac[0] & 1); /* unicast */
+}
+
+int pp_neigh_add(struct pp_stack *st, uint32_t ip, const uint8_t mac[6])
+{
+	int err;
+
+	if (!st || !ip || !mac_ok(mac))
+		return -EINVAL;
+	ctl_enter();
+	err = pp__neigh_add_static(st->neigh, ip, mac);
+	ctl_exit();
+	return err;
+}
+
+int pp_neigh_update(struct pp_stack *st, uint32_t ip, const uint8_t mac[6])
+{
+	int err;
+
+	if (!st || !ip || !mac_ok(mac))
+		return -EINVAL;
+	ctl_enter();
+	err = pp__neigh_update(st->neigh, ip, mac, pp__now_ns());
+	ctl_exit();
+	return err;
+}
+
+int pp_neigh_del(struct pp_stack *st, uint32_t ip)
+{
+	int err;
+
+	if (!st || !ip)
+		return -EINVAL;
+	ctl_enter();
+	err = pp__neigh_del(st->neigh, ip);
+	ctl_exit();
+	return err;
+}
+
+int pp_xps_set(struct pp_stack *st, unsigned int lane, int queue)
+{
+	if (!st || lane >= st->nlanes || queue < -1 || queue >= st->ntxq)
+		return -EINVAL;
+	return pp__qsel_set_xps(&st->qsel, (uint16_t)lane, queue);
+}
+
+int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6])
+{
+	if (!st || !mac)
+		return -EINVAL;
+	memcpy(mac, st->mac, 6);
+	return 0;
+}
+
+int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out)
+{
+	struct pp_pool_stats ps;
+	struct pp_nic_stats ns;
+
+	if (!st || !out || ((uintptr_t)out & (PP_CACHE_LINE - 1)))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->nlanes = st->nlanes;
+	out->ntxq = st->ntxq;
+	for (uint16_t k = 0; k < st->nlanes; k++) {
+		for (unsigned int s = 0; s < PP_STAGE_MAX; s++) {
+			pp_stage_stats_add(&out->lane_stage[k][s], &st->lanes[k].stats[s]);
+			pp_stage_stats_add(&out->stage[s], &st->lanes[k].stats[s]);
+		}
+	}
+	if (st->tsc_hz) {
+		out->tsc_hz = st->tsc_hz;
+		/* the ns fields hold TSC ticks until here */
+		for (unsigned int s = 0; s < PP_STAGE_MAX; s++) {
+			out->stage[s].ns = (uint64_t)((double)out->stage[s].ns * 1e9 / (double)st->tsc_hz);
+			for (uint16_t k = 0; k < st->nlanes; k++)
+				out->lane_stage[k][s].ns = (uint64_t)((double)out->lane_stage[k][s].ns *
+								      1e9 / (double)st->tsc_hz);
+		}
+	}
+	pp_pool_stats(st->pool, &ps);
+	out->pool_nframes = ps.nframes;
+	out->pool_allocs = ps.allocs;
+	out->pool_frees = ps.frees;
+	out->pool_in_use = ps.in_use;
+	out->pool_alloc_fail = ps.alloc_fail;
+	out->pool_bad_free = ps.bad_free;
+	if (st->nic) {
+		pp__nic_stats(st->nic, &ns);
+		out->nic_tx_packets = ns.tx_packets;
+		out->nic_tx_bytes = ns.tx_bytes;
+		out->nic_tx_completed = ns.tx_completed;
+		out->nic_tx_kicks = ns.tx_kicks;
+		out->nic_rx_packets = ns.rx_packets;
+		/* the driver and completion rows come from the NIC's counters */
+		out->stage[PP_STAGE_TX].packets = ns.tx_packets;
+		out->stage[PP_STAGE_TX].bytes = ns.tx_bytes;
+		out->stage[PP_STAGE_COMPLETION].packets = ns.tx_completed;
+	}
+	for (uint16_t q = 0; q < st->ntxq; q++) {
+		struct pp_txq_stats ts;
+
+		if (!st->txqs[q].txq)
+			continue;
+		pp__txq_stats(st->txqs[q].txq, &ts);
+		out->qdisc_bypass += ts.bypassed;
+		out->qdisc_backlog += ts.qlen;
+	}
+	return 0;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack_priv.h (internal) - the stack, its lanes and sockets.
+ */
+#ifndef PP_PROTO_STACK_PRIV_H
+#define PP_PROTO_STACK_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <pktpipe/sock.h>
+#include <pktpipe/stack.h>
+
+#include "core/stage.h"
+#include "nic/nic.h"
+#include "proto/neigh.h"
+#include "proto/qsel.h"
+#include "proto/route.h"
+#include "proto/txq.h"
+
+#define PP_SOCKS_MAX 1024
+#define PP_LANE_RING 1024	/* slots of the rings inside a lane */
+#define PP_TXQ_RING 1024	/* slots of each (lane, queue) ring */
+
+struct pp_lane;
+
+/* The socket ops table (cf. struct proto / proto_ops). */
+struct pp_proto_ops {
+	const char *name;
+	ssize_t (*sendmsg)(struct pp_sock *sk, const struct msghdr *msg, int flags);
+	int (*connect)(struct pp_sock *sk, const struct sockaddr_in *sin);
+	int (*bind)(struct pp_sock *sk, const struct sockaddr_in *sin);
+	void (*close)(struct pp_sock *sk);
+};
+
+/* The destination cache every socket carries (cf. sk_dst_cache). */
+struct pp__dst_cache {
+	uint32_t daddr;
+	uint32_t nexthop;
+	uint32_t gen;	/* route generation it was computed under */
+	bool valid;
+};
+
+struct pp_sock {
+	const struct pp_proto_ops *ops;
+	struct pp_stack *st;
+	struct pp_lane *lane;
+	bool open;
+	bool connected;
+	uint8_t tos;
+	uint8_t prio;		/* skb->priority from tos (rt_tos2priority) */
+	uint8_t pmtudisc;
+	bool nocheck;
+	uint32_t saddr;		/* network order */
+	uint16_t sport;		/* network order; 0: unbound */
+	uint32_t daddr;		/* connected destination */
+	uint16_t dport;
+	uint32_t txhash;	/* flow hash of the connected 5-tuple (sk_txhash) */
+	struct pp__dst_cache dst;
+};
+
+struct pp_lane {
+	uint16_t id;
+	struct pp_stack *st;
+	struct pp_pool_cache *cache;	/* lane cache: the lane thread allocates */
+	struct pp_pool_cache *wcache;	/* worker's freer cache (split) */
+	struct pp_ring *r_ip;		/* transport -> ip */
+	struct pp_ring *r_qsel;		/* neigh -> qsel */
+	struct pp_ring *r_txq[PP_TXQ_MAX]; /* qsel -> txq q, this lane is producer */
+	struct pp_neigh_lane *nl;
+	uint16_t ip_id;			/* next IPv4 ID */
+	/* stages of this lane (ctx/cache set by placement) */
+	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
+	struct pp_stage_stats stats[PP_STAGE_MAX];
+	/* thread attached as the lane's (rtc: runs everything) */
+	_Atomic int attached;
+	pthread_t owner;		/* valid while attached */
+	bool rcu_registered;
+	int cpu;			/* core for the lane thread, -1 none */
+	/* split placement */
+	pthread_t worker;
+	bool worker_running;
+	int worker_cpu;
+	_Atomic bool stop;
+	uint64_t tsc_last;		/* stage timing */
+};
+
+/* TX queue q: its qdisc+driver stage, driven by lane q % nlanes. */
+struct pp_txq_slot {
+	struct pp_txq *txq;
+	struct pp_stage s_qdisc;
+	struct pp_stage_stats *stats;	/* points into the owner lane's stats */
+};
+
+struct pp_stack {
+	struct pp_stack_opts opts;	/* copy, nic string excluded */
+	char nic_spec[128];
+	uint16_t nlanes, ntxq;
+	uint8_t placement;
+	uint8_t mac[6];
+	uint32_t ip, mask;
+	uint16_t mtu;
+	uint32_t flags;
+	struct pp_pool *pool;
+	struct pp_nic *nic;
+	struct pp_route_table *routes;
+	struct pp_neigh_table *neigh;
+	struct pp_qsel qsel;
+	struct pp_lane lanes[PP_LANES_MAX];
+	struct pp_txq_slot txqs[PP_TXQ_MAX];
+	uint64_t tsc_hz;
+	pthread_mutex_t ctl_lock;	/* control path: sockets, ports */
+	struct pp_sock socks[PP_SOCKS_MAX];
+	uint16_t next_eport;
+};
+
+/* lane.c */
+int pp__lanes_start(struct pp_stack *st);
+void pp__lanes_stop(struct pp_stack *st);
+int pp__lane_enter(struct pp_stack *st, struct pp_lane *l);
+int pp__lane_leave(struct pp_stack *st, struct pp_lane *l);
+void pp__lane_online(void);
+void pp__rcu_get(void);
+void pp__rcu_put(void);
+void pp__stack_teardown(struct pp_stack *st);
+void pp__lane_offline(void);
+uint32_t pp__lane_run(struct pp_lane *l);
+uint64_t pp__tsc(void);
+
+/* ip_out.c: the IPv4 output stage (route, header, fragments) */
+uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out);
+
+/* udp.c */
+extern const struct pp_proto_ops pp__udp_ops;
+
+/* sock.c: hand a burst of transport-built skbs to the lane (ring to ip). */
+uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
+int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
+int pp__sock_autobind(struct pp_sock *sk);
+int pp__sock_enter(struct pp_sock *sk);
+void pp__sock_exit(void);
+
+/* Our header space: Ethernet + IPv4 + UDP fit in the pool's headroom. */
+#define PP_UDP_HEADERS (14 + 20 + 8)
+
+#endif /* PP_PROTO_STACK_PRIV_H */
