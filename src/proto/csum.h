@@ -77,19 +77,16 @@ static inline uint16_t pp_csum(const void *p, size_t len)
 	return pp_csum_fold(pp_csum_partial(p, len, 0, &odd));
 }
 
-/* Partial sum of the IPv4 pseudo-header (addresses in network order). */
+/*
+ * Partial sum of the IPv4 pseudo-header (addresses in network order), from
+ * values only: reading back header bytes just stored would stall on store
+ * forwarding. A network-order 16-bit word read natively is what
+ * pp_csum_partial() adds, so htons() of each value is its contribution.
+ */
 static inline uint64_t pp_csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto, uint16_t len)
 {
-	uint16_t w[2] = {0, 0};
-	uint8_t *pb = (uint8_t *)w;
-
-	pb[1] = proto;
-	pb[2] = (uint8_t)(len >> 8);
-	pb[3] = (uint8_t)len;
-	uint32_t pl;
-
-	memcpy(&pl, w, 4);
-	return (uint64_t)saddr + daddr + pl;
+	return (uint64_t)saddr + daddr + __builtin_bswap16((uint16_t)proto) +
+	       __builtin_bswap16(len);
 }
 
 #endif /* PP_PROTO_CSUM_H */

@@ -24,14 +24,27 @@
 #include "proto/csum.h"
 #include "proto/stack_priv.h"
 
+/*
+ * Fill length, ID and fragment field and the checksum. The checksum is summed
+ * from values, not read back from the header just written: the 16-bit stores
+ * would not forward to 32-bit loads, and that stall cost more than all the
+ * rest of this stage. The template fields (version, TOS, TTL, protocol,
+ * addresses) were written by the transport long before.
+ */
 static inline void ip_finish_header(struct pp_ipv4_hdr *ip, uint16_t tot_len, uint16_t id,
 				    uint16_t frag)
 {
-	ip->tot_len = htons(tot_len);
-	ip->id = htons(id);
+	uint16_t w0, w4, tl = htons(tot_len), idn = htons(id);
+	uint32_t sa, da;
+
+	memcpy(&w0, ip, 2);		/* version/IHL, TOS */
+	memcpy(&w4, &ip->ttl, 2);	/* TTL, protocol */
+	memcpy(&sa, &ip->saddr, 4);
+	memcpy(&da, &ip->daddr, 4);
+	ip->tot_len = tl;
+	ip->id = idn;
 	ip->frag_off = frag;
-	ip->check = 0;
-	ip->check = pp_csum(ip, PP_IPV4_HLEN);
+	ip->check = pp_csum_fold((uint64_t)w0 + tl + idn + frag + w4 + sa + da);
 }
 
 /* Resolve the next hop of @skb whose IPv4 header is @ip. 0 or -ENETUNREACH. */

@@ -29,17 +29,18 @@ static inline void udp_push_headers(struct pp_sock *sk, struct pp_skb *skb, uint
 	struct pp_udp_hdr *uh = pp_skb_push(skb, PP_UDP_HLEN);
 	struct pp_ipv4_hdr *ip;
 
+	uint16_t ulen_n = htons(ulen);
+
 	uh->source = sk->sport;
 	uh->dest = dport;
-	uh->len = htons(ulen);
+	uh->len = ulen_n;
 	uh->check = 0;
 	if (!sk->nocheck) {
-		unsigned int odd = 0;
-		uint64_t sum = pp_csum_pseudo(sk->saddr, daddr, PP_IPPROTO_UDP, ulen) + payload_sum;
-		uint16_t c;
+		/* header words summed from values (see ip_finish_header()) */
+		uint64_t sum = pp_csum_pseudo(sk->saddr, daddr, PP_IPPROTO_UDP, ulen) + payload_sum +
+			       sk->sport + dport + ulen_n;
+		uint16_t c = pp_csum_fold(sum);
 
-		sum = pp_csum_partial(uh, PP_UDP_HLEN, sum, &odd);
-		c = pp_csum_fold(sum);
 		uh->check = c ? c : 0xffff; /* RFC 768: 0 means "no checksum" */
 	}
 	skb->trans_off = pp_skb_offset(skb, uh);
