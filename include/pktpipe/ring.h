@@ -50,7 +50,7 @@ extern "C" {
 
 /* Half of the ring that one side writes. */
 struct pp__ring_side {
-	_Atomic uint32_t pub;	/* published index, read by the other side */
+	_Atomic(uint32_t) pub;	/* published index, read by the other side */
 	uint32_t head;		/* private: reserved up to here (>= pub) */
 	uint32_t peer_cache;	/* private: last seen index of the other side */
 	uint32_t pad_;

@@ -37,6 +37,7 @@
 #ifndef PKTPIPE_SKB_H
 #define PKTPIPE_SKB_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -93,7 +94,7 @@ struct pp_skb {
 	uint16_t queue;		/* TX queue picked by queue selection */
 	uint8_t prio;		/* qdisc band (0 highest) */
 	uint8_t flags;		/* PP_SKB_F_* */
-	_Atomic uint16_t refcnt; /* references; the frame is freed at 0 */
+	_Atomic(uint16_t) refcnt; /* references; the frame is freed at 0 */
 	uint8_t state;		/* PP_SKB_FREE / PP_SKB_ALLOCATED: catches double free */
 	uint8_t drop_reason;	/* enum pp_drop_reason, set when dropped */
 	uint16_t mac_off;	/* Ethernet header, from the frame start (0: none) */
@@ -105,7 +106,8 @@ struct pp_skb {
 	uint64_t tstamp;	/* ns; when it entered the journey */
 };
 
-_Static_assert(sizeof(struct pp_skb) == PP_SKB_META, "skb metadata is one cache line");
+/* static_assert: a keyword in C++, <assert.h>'s name for _Static_assert in C11 */
+static_assert(sizeof(struct pp_skb) == PP_SKB_META, "skb metadata is one cache line");
 
 /* ---- buffer calls (cf. skb_reserve/push/pull/put/trim) ------------------ */
 
@@ -462,22 +464,28 @@ static inline struct pp_skb *pp_skb_alloc(struct pp_pool_cache *c)
 /* Drop one reference; true if it was the last (the frame must go home). */
 static inline bool pp__skb_unref(struct pp_skb *skb)
 {
-	/* cf. skb_unref(): the common case, a sole owner, needs no atomic RMW */
-	if (PP_LIKELY(atomic_load_explicit(&skb->refcnt, memory_order_relaxed) == 1))
+	/* cf. skb_unref(): the common case, a sole owner, needs no atomic RMW.
+	 * Acquire (the kernel's smp_rmb()): the other holders' accesses, ended
+	 * by their release decrements, happen before we recycle the frame. */
+	if (PP_LIKELY(atomic_load_explicit(&skb->refcnt, memory_order_acquire) == 1))
 		return true;
 	return atomic_fetch_sub_explicit(&skb->refcnt, 1, memory_order_acq_rel) == 1;
+}
+
+/* True if @skb is the start of an allocated frame of @c's pool. Checked
+ * before the refcount is touched: a foreign pointer or a frame that is not
+ * allocated must be refused without writing to it. */
+static inline bool pp__skb_valid(const struct pp_pool_cache *c, const struct pp_skb *skb)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)skb - c->base);
+
+	return off < c->region_len && !(off & ((1u << c->frame_shift) - 1)) &&
+	       skb->state == PP_SKB_ALLOCATED;
 }
 
 /* Put one frame (refcnt already 0) back: own stack or staged for its lane. */
 static inline void pp__skb_release(struct pp_pool_cache *c, struct pp_skb *skb)
 {
-	uint64_t off = (uint64_t)((uint8_t *)skb - c->base);
-
-	if (PP_UNLIKELY(off >= c->region_len || (off & ((1u << c->frame_shift) - 1)) ||
-			skb->state != PP_SKB_ALLOCATED)) {
-		pp__pool_bad_free(c, skb);
-		return;
-	}
 	skb->state = PP_SKB_FREE;
 	PP_STAT_ADD(c->frees, 1);
 	if (PP_LIKELY(skb->owner == c->id)) {
@@ -496,6 +504,11 @@ static inline void pp__skb_release(struct pp_pool_cache *c, struct pp_skb *skb)
 static inline void pp__skb_free_one(struct pp_pool_cache *c, struct pp_skb *skb)
 {
 	while (skb) {
+		if (PP_UNLIKELY(!pp__skb_valid(c, skb))) {
+			/* and do not follow a chain through memory not ours */
+			pp__pool_bad_free(c, skb);
+			return;
+		}
 		struct pp_skb *frag = skb->frag;
 
 		if (pp__skb_unref(skb))
