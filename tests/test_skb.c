@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_skb.c - the skb buffer calls (pktpipe/skb.h), cf. the kernel's
+ * skb_reserve/skb_push/skb_pull/skb_put/skb_trim, and its references
+ * (skb_get, kfree_skb of a fragment list).
+ *
+ * A request that does not fit must change nothing; one that fits exactly
+ * must end at the frame's last byte and not one byte later, which a canary
+ * in the next frame (the pool allocates adjacent frames in address order)
+ * checks. Every test ends with the pool full again.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <pktpipe/skb.h>
+
+#define CANARY 0x5c
+
+struct fixture {
+	struct pp_pool *pool;
+	struct pp_pool_cache *c;
+	uint32_t fsz;
+	struct pp_skb *a, *next; /* a and the frame right after it */
+};
+
+static int setup_fsz(void **state, uint32_t fsz, uint16_t headroom)
+{
+	static struct fixture f;
+	struct pp_pool_opts o = {
+		.sz = sizeof(o), .frames_per_lane = 64, .frame_size = fsz,
+		.headroom = headroom, .flags = PP_POOL_F_NO_HUGEPAGES,
+	};
+
+	memset(&f, 0, sizeof(f));
+	if (pp_pool_create(&o, &f.pool))
+		return -1;
+	f.c = pp_pool_cache(f.pool, 0);
+	f.fsz = fsz;
+	f.a = pp_skb_alloc(f.c);
+	f.next = pp_skb_alloc(f.c);
+	if (!f.a || !f.next || (uint8_t *)f.next != (uint8_t *)f.a + fsz)
+		return -1;
+	/* canary: every byte of the next frame after its metadata */
+	memset((uint8_t *)f.next + PP_SKB_META, CANARY, fsz - PP_SKB_META);
+	*state = &f;
+	return 0;
+}
+
+static int setup_2k(void **state)
+{
+	return setup_fsz(state, PP_FRAME_2K, 0);
+}
+
+static int setup_4k(void **state)
+{
+	return setup_fsz(state, PP_FRAME_4K, 0);
+}
+
+static int setup_2k_hr256(void **state)
+{
+	return setup_fsz(state, PP_FRAME_2K, 256);
+}
+
+static void check_canary(const struct fixture *f)
+{
+	const uint8_t *p = (const uint8_t *)f->next + PP_SKB_META;
+
+	for (uint32_t i = 0; i < f->fsz - PP_SKB_META; i++)
+		if (p[i] != CANARY)
+			fail_msg("canary byte %u of the next frame overwritten", i);
+}
+
+/* Teardown: the frames come back and the pool is full again. */
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_pool_stats st;
+
+	check_canary(f);
+	if (f->a)
+		pp_skb_free(f->c, f->a);
+	pp_skb_free(f->c, f->next);
+	assert_int_equal(pp_pool_stats(f->pool, &st), 0);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.bad_free, 0);
+	pp_pool_destroy(f->pool);
+	return 0;
+}
+
+#define ASSERT_UNCHANGED(skb, want_off, want_len)           \
+	do {                                                \
+		assert_int_equal((skb)->data_off, (want_off)); \
+		assert_int_equal((skb)->len, (want_len));   \
+	} while (0)
+
+/* ---- negative cases: nothing changes ------------------------------------ */
+
+static void test_push_too_much(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint16_t off = s->data_off, len = s->len;
+	uint32_t hr = pp_skb_headroom(s);
+
+	assert_null(pp_skb_push(s, hr + 1));
+	ASSERT_UNCHANGED(s, off, len);
+	assert_null(pp_skb_push(s, 65536));
+	assert_null(pp_skb_push(s, UINT32_MAX));
+	ASSERT_UNCHANGED(s, off, len);
+}
+
+static void test_put_too_much(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint16_t off = s->data_off, len = s->len;
+	uint32_t tr = pp_skb_tailroom(s);
+
+	assert_null(pp_skb_put(s, tr + 1));
+	ASSERT_UNCHANGED(s, off, len);
+	assert_null(pp_skb_put(s, 65536 + 10)); /* would wrap a uint16_t len */
+	assert_null(pp_skb_put(s, UINT32_MAX));
+	ASSERT_UNCHANGED(s, off, len);
+	/* with some data already there */
+	assert_non_null(pp_skb_put(s, 100));
+	assert_null(pp_skb_put(s, tr - 100 + 1));
+	ASSERT_UNCHANGED(s, off, len + 100);
+}
+
+static void test_pull_too_much(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint16_t off = s->data_off;
+
+	assert_null(pp_skb_pull(s, 1)); /* empty */
+	ASSERT_UNCHANGED(s, off, 0);
+	assert_non_null(pp_skb_put(s, 10));
+	assert_null(pp_skb_pull(s, 11));
+	assert_null(pp_skb_pull(s, UINT32_MAX));
+	ASSERT_UNCHANGED(s, off, 10);
+}
+
+static void test_trim_too_much(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint16_t off = s->data_off;
+
+	assert_non_null(pp_skb_put(s, 10));
+	assert_int_equal(pp_skb_trim(s, 11), -EINVAL);
+	assert_int_equal(pp_skb_trim(s, UINT32_MAX), -EINVAL);
+	ASSERT_UNCHANGED(s, off, 10);
+}
+
+static void test_reserve_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint16_t off = s->data_off;
+	uint32_t tr = pp_skb_tailroom(s);
+
+	assert_int_equal(pp_skb_reserve(s, tr + 1), -ENOSPC);
+	assert_int_equal(pp_skb_reserve(s, UINT32_MAX), -ENOSPC);
+	ASSERT_UNCHANGED(s, off, 0);
+	/* only an empty skb may be reserved into */
+	assert_non_null(pp_skb_put(s, 1));
+	assert_int_equal(pp_skb_reserve(s, 1), -EINVAL);
+	ASSERT_UNCHANGED(s, off, 1);
+}
+
+/* ---- boundaries --------------------------------------------------------- */
+
+static void test_rooms_fresh(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint32_t hr = f->c->headroom;
+
+	/* what a fresh skb looks like */
+	assert_int_equal(s->end, f->fsz);
+	assert_int_equal(s->data_off, PP_SKB_META + hr);
+	assert_int_equal(s->len, 0);
+	assert_int_equal(pp_skb_headroom(s), hr);
+	assert_int_equal(pp_skb_tailroom(s), f->fsz - PP_SKB_META - hr);
+	assert_ptr_equal(pp_skb_data(s), (uint8_t *)s + PP_SKB_META + hr);
+	assert_ptr_equal(pp_skb_tail(s), pp_skb_data(s));
+	assert_int_equal(atomic_load(&s->refcnt), 1);
+	assert_false(pp_skb_shared(s));
+	assert_null(s->next);
+	assert_null(s->frag);
+}
+
+static void test_rooms_2k_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pp_skb_headroom(f->a), PP_SKB_HEADROOM);
+	assert_int_equal(pp_skb_tailroom(f->a), 2048 - 64 - 128);
+	test_rooms_fresh(state);
+}
+
+static void test_rooms_4k_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pp_skb_headroom(f->a), PP_SKB_HEADROOM);
+	assert_int_equal(pp_skb_tailroom(f->a), 4096 - 64 - 128);
+	test_rooms_fresh(state);
+}
+
+static void test_rooms_2k_hr256(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pp_skb_headroom(f->a), 256);
+	assert_int_equal(pp_skb_tailroom(f->a), 2048 - 64 - 256);
+	test_rooms_fresh(state);
+}
+
+/* put exactly the tailroom: the data ends at the frame's last byte */
+static void test_put_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint32_t tr = pp_skb_tailroom(s);
+	uint8_t *p = pp_skb_put(s, tr);
+
+	assert_non_null(p);
+	assert_ptr_equal(p, pp_skb_data(s));
+	assert_int_equal(s->len, tr);
+	assert_int_equal(pp_skb_tailroom(s), 0);
+	assert_ptr_equal(pp_skb_tail(s), (uint8_t *)s + f->fsz);
+	memset(p, 0xee, tr);
+	check_canary(f);
+	assert_null(pp_skb_put(s, 1));
+	assert_non_null(pp_skb_put(s, 0)); /* zero always fits */
+	assert_int_equal(s->len, tr);
+}
+
+/* push exactly the headroom: the data starts right after the metadata */
+static void test_push_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint32_t hr = pp_skb_headroom(s);
+	uint16_t owner = s->owner, end = s->end;
+	uint8_t *p;
+
+	assert_non_null(pp_skb_put(s, 20));
+	p = pp_skb_push(s, hr);
+	assert_ptr_equal(p, (uint8_t *)s + PP_SKB_META);
+	assert_int_equal(s->len, 20 + hr);
+	assert_int_equal(pp_skb_headroom(s), 0);
+	memset(p, 0xdd, hr);
+	/* the metadata before it is intact */
+	assert_int_equal(s->owner, owner);
+	assert_int_equal(s->end, end);
+	assert_int_equal(s->state, PP_SKB_ALLOCATED);
+	assert_int_equal(atomic_load(&s->refcnt), 1);
+	assert_null(pp_skb_push(s, 1));
+	assert_int_equal(s->data_off, PP_SKB_META);
+}
+
+/* reserve all of the tailroom, then push all of the headroom: the whole
+ * frame after the metadata */
+static void test_reserve_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint32_t tr = pp_skb_tailroom(s);
+
+	assert_int_equal(pp_skb_reserve(s, tr), 0);
+	assert_int_equal(pp_skb_tailroom(s), 0);
+	assert_int_equal(pp_skb_headroom(s), f->fsz - PP_SKB_META);
+	assert_int_equal(s->data_off, f->fsz);
+	assert_null(pp_skb_put(s, 1));
+	assert_int_equal(pp_skb_reserve(s, 0), 0);
+	uint8_t *p = pp_skb_push(s, f->fsz - PP_SKB_META);
+	assert_ptr_equal(p, (uint8_t *)s + PP_SKB_META);
+	assert_int_equal(s->len, f->fsz - PP_SKB_META);
+	memset(p, 0x77, s->len);
+	check_canary(f);
+}
+
+static void test_pull_trim_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint8_t *tail;
+
+	assert_non_null(pp_skb_put(s, 50));
+	tail = pp_skb_tail(s);
+	assert_ptr_equal(pp_skb_pull(s, 50), tail);
+	assert_int_equal(s->len, 0);
+	assert_ptr_equal(pp_skb_data(s), tail);
+	assert_non_null(pp_skb_put(s, 30));
+	assert_int_equal(pp_skb_trim(s, 30), 0);
+	assert_int_equal(s->len, 30);
+	assert_int_equal(pp_skb_trim(s, 0), 0);
+	assert_int_equal(s->len, 0);
+}
+
+/* ---- normal case -------------------------------------------------------- */
+
+/* The journey: payload put, then UDP, IPv4, Ethernet pushed in front; the
+ * receive side pulls them off again. */
+static void test_push_pull_journey(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	uint8_t *payload = pp_skb_put(s, 100);
+
+	assert_non_null(payload);
+	for (int i = 0; i < 100; i++)
+		payload[i] = (uint8_t)i;
+	uint8_t *udp = pp_skb_push(s, 8);
+	uint8_t *ip = pp_skb_push(s, 20);
+	uint8_t *eth = pp_skb_push(s, 14);
+
+	assert_ptr_equal(udp, payload - 8);
+	assert_ptr_equal(ip, udp - 20);
+	assert_ptr_equal(eth, ip - 14);
+	assert_int_equal(s->len, 142);
+	assert_int_equal(pp_skb_headroom(s), f->c->headroom - 42);
+	s->mac_off = pp_skb_offset(s, eth);
+	s->net_off = pp_skb_offset(s, ip);
+	s->trans_off = pp_skb_offset(s, udp);
+	assert_ptr_equal(pp_skb_at(s, s->net_off), ip);
+	assert_ptr_equal(pp_skb_pull(s, 14), ip);
+	assert_ptr_equal(pp_skb_pull(s, 20), udp);
+	assert_ptr_equal(pp_skb_pull(s, 8), payload);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(payload[i], i);
+	assert_int_equal(pp_skb_trim(s, 60), 0);
+	assert_int_equal(pp_skb_tailroom(s), f->fsz - PP_SKB_META - f->c->headroom - 60);
+}
+
+/* pp_skb_get: the frame comes back only after the second free */
+static void test_refcount(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	struct pp_pool_stats st;
+
+	assert_ptr_equal(pp_skb_get(s), s);
+	assert_true(pp_skb_shared(s));
+	assert_int_equal(atomic_load(&s->refcnt), 2);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, 2);
+
+	pp_skb_free(f->c, s);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, 2); /* still held */
+	assert_int_equal(s->state, PP_SKB_ALLOCATED);
+	assert_false(pp_skb_shared(s));
+
+	pp_skb_free(f->c, s);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, 1); /* only f->next left */
+	assert_int_equal(s->state, PP_SKB_FREE);
+	assert_int_equal(st.bad_free, 0);
+	f->a = NULL;
+
+	/* and it is the next frame handed out (LIFO) */
+	struct pp_skb *again = pp_skb_alloc(f->c);
+	assert_ptr_equal(again, s);
+	assert_int_equal(atomic_load(&again->refcnt), 1);
+	f->a = again;
+}
+
+/* three holders: get, get, three frees */
+static void test_refcount_three(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *s = f->a;
+	struct pp_pool_stats st;
+
+	pp_skb_get(s);
+	pp_skb_get(s);
+	for (int i = 0; i < 2; i++) {
+		pp_skb_free(f->c, s);
+		assert_int_equal(s->state, PP_SKB_ALLOCATED);
+	}
+	pp_skb_free(f->c, s);
+	assert_int_equal(s->state, PP_SKB_FREE);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, 1);
+	f->a = NULL;
+}
+
+/* freeing the head of a fragment chain frees every frame on it */
+static void test_frag_chain_free(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *fr[4];
+	struct pp_pool_stats st0, st;
+
+	pp_pool_stats(f->pool, &st0);
+	assert_int_equal(pp_skb_alloc_bulk(f->c, fr, 4), 4);
+	for (int i = 0; i < 3; i++)
+		fr[i]->frag = fr[i + 1];
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, st0.in_use + 4);
+	pp_skb_free(f->c, fr[0]);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, st0.in_use);
+	assert_int_equal(st.frees, st0.frees + 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(fr[i]->state, PP_SKB_FREE);
+}
+
+/* a fragment someone else still holds stays allocated while the rest of
+ * the chain goes home */
+static void test_frag_chain_shared_member(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *fr[3];
+	struct pp_pool_stats st0, st;
+
+	pp_pool_stats(f->pool, &st0);
+	assert_int_equal(pp_skb_alloc_bulk(f->c, fr, 3), 3);
+	fr[0]->frag = fr[1];
+	fr[1]->frag = fr[2];
+	pp_skb_get(fr[1]);
+	pp_skb_free(f->c, fr[0]);
+	assert_int_equal(fr[0]->state, PP_SKB_FREE);
+	assert_int_equal(fr[1]->state, PP_SKB_ALLOCATED);
+	assert_int_equal(fr[2]->state, PP_SKB_FREE);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, st0.in_use + 1);
+	/* the holder frees it alone: the chain link is stale by then */
+	fr[1]->frag = NULL;
+	pp_skb_free(f->c, fr[1]);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, st0.in_use);
+}
+
+static void test_free_burst_and_drop(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *b[8];
+	struct pp_pool_stats st0, st;
+
+	pp_pool_stats(f->pool, &st0);
+	pp_skb_free(f->c, NULL); /* no-op */
+	assert_int_equal(pp_skb_alloc_burst(f->c, b, 8), 8);
+	pp_skb_free_burst(f->c, b, 7);
+	pp_skb_drop(f->c, b[7], PP_DROP_NO_ROUTE);
+	assert_int_equal(b[7]->drop_reason, PP_DROP_NO_ROUTE);
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.in_use, st0.in_use);
+	assert_int_equal(st.frees, st0.frees + 8);
+	assert_int_equal(st.bad_free, 0);
+}
+
+int main(void)
+{
+#define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_push_too_much, setup_2k),
+		T(test_push_too_much, setup_4k),
+		T(test_put_too_much, setup_2k),
+		T(test_put_too_much, setup_4k),
+		T(test_pull_too_much, setup_2k),
+		T(test_trim_too_much, setup_2k),
+		T(test_reserve_refused, setup_2k),
+		T(test_reserve_refused, setup_4k),
+		T(test_rooms_2k_default, setup_2k),
+		T(test_rooms_4k_default, setup_4k),
+		T(test_rooms_2k_hr256, setup_2k_hr256),
+		T(test_put_exact, setup_2k),
+		T(test_put_exact, setup_4k),
+		T(test_put_exact, setup_2k_hr256),
+		T(test_push_exact, setup_2k),
+		T(test_push_exact, setup_4k),
+		T(test_reserve_exact, setup_2k),
+		T(test_reserve_exact, setup_4k),
+		T(test_pull_trim_exact, setup_2k),
+		T(test_push_pull_journey, setup_2k),
+		T(test_push_pull_journey, setup_4k),
+		T(test_refcount, setup_2k),
+		T(test_refcount_three, setup_2k),
+		T(test_frag_chain_free, setup_2k),
+		T(test_frag_chain_shared_member, setup_2k),
+		T(test_free_burst_and_drop, setup_2k),
+	};
+#undef T
+	return cmocka_run_group_tests_name("skb", tests, NULL, NULL);
+}
