@@ -709,7 +709,7 @@ static void drain_udp(int fd, struct rxcheck *rc, int timeout_ms)
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t len;
-		uint32_t seq;
+		uint32_t seq = UINT32_MAX;
 
 		if (poll(&pfd, 1, timeout_ms) <= 0)
 			return;
@@ -818,7 +818,7 @@ static void check_udp_in(struct fx *fx, struct pp_skb *skb, void *arg)
 	const struct pp_eth_hdr *eth = (const void *)d;
 	const struct pp_ipv4_hdr *iph = (const void *)(eth + 1);
 	const struct pp_udp_hdr *uh = (const void *)(iph + 1);
-	uint32_t headroom = fx->p->headroom ? fx->p->headroom : PP_SKB_HEADROOM, seq;
+	uint32_t headroom = fx->p->headroom ? fx->p->headroom : PP_SKB_HEADROOM, seq = UINT32_MAX;
 
 	/* Where the kernel put the data: after the UMEM frame_headroom and its
 	 * own XDP_PACKET_HEADROOM (256); never over the metadata. */
