@@ -132,6 +132,26 @@ PP_API int pp_sock_set_pmtudisc(struct pp_sock *sk, int mode);
 PP_API int pp_sock_set_nocheck(struct pp_sock *sk, int on);
 
 /**
+ * pp_recv(), pp_recvfrom(), pp_recvmsg() - receive one datagram sent to the
+ * socket's port (any lane may have received it; it waits on a queue per
+ * receiving lane). The socket must be bound (pp_bind or an earlier send).
+ * @flags: PP_MSG_DONTWAIT; others are -EINVAL.
+ * Return: bytes copied (a longer datagram is truncated and msg_flags gets
+ * MSG_TRUNC); -EAGAIN when non-blocking and nothing is queued, or when the
+ * receive timeout (pp_sock_set_rcvtimeo) passed; -EBADF closed; -EINVAL
+ * unbound or bad arguments. Waiting polls the lane (receiving runs its rx
+ * stage), then sleeps in growing steps (50 us .. 1 ms).
+ * Context: the socket's lane thread.
+ */
+PP_API ssize_t pp_recv(struct pp_sock *sk, void *buf, size_t len, int flags);
+PP_API ssize_t pp_recvfrom(struct pp_sock *sk, void *buf, size_t len, int flags,
+			   struct sockaddr *src, socklen_t *slen);
+PP_API ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags);
+
+/** pp_sock_set_rcvtimeo() - receive timeout in ms, 0 = forever (SO_RCVTIMEO). */
+PP_API int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms);
+
+/**
  * pp_close() - close the socket; packets it already sent still go out.
  * Return: 0 or -EBADF (already closed) / -EINVAL.
  * Context: the socket's lane thread (or the control thread when no lane

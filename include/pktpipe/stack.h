@@ -192,6 +192,9 @@ enum pp_stage_id {
 	PP_STAGE_QDISC,
 	PP_STAGE_TX,
 	PP_STAGE_COMPLETION,
+	PP_STAGE_RX,		/* receive: parse, validate, reassemble, demux */
+	PP_STAGE_ARP,		/* ARP input: replies, learning */
+	PP_STAGE_ICMP,		/* ICMP input: echo replies */
 	PP_STAGE_MAX
 };
 

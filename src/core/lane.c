@@ -29,7 +29,12 @@
 #include <urcu-qsbr.h>
 
 #include "core/time.h"
+#include "proto/rx.h"
 #include "proto/stack_priv.h"
+
+/* The receive stage lives in ip_in.c/reasm.c; weak until they are linked. */
+#pragma weak pp__rx_input
+#pragma weak pp__reasm_tick
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -186,14 +191,54 @@ static uint32_t lane_worker_once(struct pp_lane *l)
 	return moved;
 }
 
+/*
+ * Receive (cf. NAPI poll of the RX queue): the lane polls the NIC's RX queue
+ * of its own id. Replies built at L3 (ICMP) join the transmit path at the ip
+ * stage through r_ip; complete frames (ARP replies) join it after neigh.
+ */
+static uint32_t lane_rx(struct pp_lane *l, bool rtc)
+{
+	struct pp_stack *st = l->st;
+	struct pp_skb *pkts[PP_BURST], *l3[PP_BURST * 2], *l2[PP_BURST * 2];
+	struct pp_rx_out o = {.l3 = l3, .l2 = l2, .cap = PP_BURST * 2};
+	uint16_t n;
+
+	if (!pp__rx_input || l->id >= st->nic->nrxq || !st->nic->ops->rx_burst)
+		return 0;
+	if (PP_UNLIKELY(l->reasm && pp__reasm_tick && (++l->rx_ticks & 1023) == 0))
+		pp__reasm_tick(l->reasm, &l->s_rx, pp__now_ns());
+	n = st->nic->ops->rx_burst(st->nic, l->id, l->cache, pkts, PP_BURST);
+	if (!n)
+		return 0;
+	run_stage(st, &l->s_rx, pkts, n, (struct pp_skb **)&o);
+	if (o.n_l3) {
+		uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)l3, o.n_l3);
+
+		for (uint32_t k = ok; k < o.n_l3; k++)
+			pp_stage_drop(&l->s_rx, l3[k], PP_DROP_RING_FULL);
+	}
+	if (o.n_l2) {
+		if (rtc) {
+			lane_back(l, &l->s_qsel, l2, o.n_l2, true);
+		} else {
+			uint32_t ok = pp_ring_enqueue_burst(l->r_qsel, (void *const *)l2, o.n_l2);
+
+			for (uint32_t k = ok; k < o.n_l2; k++)
+				pp_stage_drop(&l->s_rx, l2[k], PP_DROP_RING_FULL);
+		}
+	}
+	return n;
+}
+
 uint32_t pp__lane_run(struct pp_lane *l)
 {
 	struct pp_stack *st = l->st;
 	uint32_t moved;
 
 	if (st->placement == PP_PLACE_SPLIT)
-		return lane_front(l, false);
-	moved = lane_front(l, true);
+		return lane_rx(l, false) + lane_front(l, false);
+	moved = lane_rx(l, true);
+	moved += lane_front(l, true);
 	for (uint16_t q = l->id; q < st->ntxq; q = (uint16_t)(q + st->nlanes))
 		moved += txq_poll(st, q);
 	return moved;
@@ -401,12 +446,18 @@ int pp__lane_leave(struct pp_stack *st, struct pp_lane *l)
  * calls, so a server thread blocked in its own code never stalls a route or
  * neighbour update (synchronize_rcu waits only for online readers).
  */
+static _Thread_local unsigned int tl_online;
+
+/* Nested calls (a send that autobinds, a close that runs the lane) keep the
+ * thread online until the outermost one leaves. */
 void pp__lane_online(void)
 {
-	rcu_thread_online();
+	if (tl_online++ == 0)
+		rcu_thread_online();
 }
 
 void pp__lane_offline(void)
 {
-	rcu_thread_offline();
+	if (tl_online && --tl_online == 0)
+		rcu_thread_offline();
 }

@@ -9,11 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <urcu-qsbr.h>
+
 #include "core/time.h"
 #include "proto/stack_priv.h"
 
 #define EPHEMERAL_LO 32768
 #define EPHEMERAL_HI 60999
+
+static void sock_free_rq(struct pp_sock *sk);
 
 /* ---- lane entry and exit around every data-path call -------------------- */
 
@@ -99,7 +103,8 @@ static bool port_in_use(struct pp_stack *st, uint16_t port)
 	return false;
 }
 
-/* Pick an ephemeral port (cf. inet_csk_get_port()); caller holds ctl_lock. */
+/* Pick an ephemeral port (cf. inet_csk_get_port()) and hash the socket;
+ * caller holds ctl_lock and is an online RCU reader. */
 int pp__sock_autobind(struct pp_sock *sk)
 {
 	struct pp_stack *st = sk->st;
@@ -109,8 +114,13 @@ int pp__sock_autobind(struct pp_sock *sk)
 
 		st->next_eport = (uint16_t)(p >= EPHEMERAL_HI ? EPHEMERAL_LO : p + 1);
 		if (!port_in_use(st, htons(p))) {
+			int err;
+
 			sk->sport = htons(p);
-			return 0;
+			err = pp__sock_hash(sk);
+			if (err)
+				sk->sport = 0;
+			return err;
 		}
 	}
 	return -EADDRINUSE;
@@ -163,6 +173,8 @@ int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 		return -EINVAL;
 	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) && sin->sin_addr.s_addr != sk->st->ip)
 		return -EADDRNOTAVAIL;
+	pp__rcu_get();
+	pp__lane_online();
 	pthread_mutex_lock(&sk->st->ctl_lock);
 	if (sin->sin_port == 0) {
 		err = pp__sock_autobind(sk);
@@ -170,8 +182,13 @@ int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 		err = -EADDRINUSE;
 	} else {
 		sk->sport = sin->sin_port;
+		err = pp__sock_hash(sk);
+		if (err)
+			sk->sport = 0;
 	}
 	pthread_mutex_unlock(&sk->st->ctl_lock);
+	pp__lane_offline();
+	pp__rcu_put();
 	if (!err && sk->ops->bind)
 		err = sk->ops->bind(sk, sin);
 	return err;
@@ -289,10 +306,253 @@ int pp_close(struct pp_sock *sk)
 		;
 	if (sk->ops->close)
 		sk->ops->close(sk);
-	pp__sock_exit();
 	pthread_mutex_lock(&sk->st->ctl_lock);
+	if (sk->hashed) {
+		cds_lfht_del(sk->st->udp_ports, &sk->port_node);
+		sk->hashed = false;
+	}
+	pthread_mutex_unlock(&sk->st->ctl_lock);
+	pp__sock_exit();
+	/* no rx stage may still hold the socket from the table once a grace
+	 * period has passed: then its queues can go */
+	synchronize_rcu();
+	pthread_mutex_lock(&sk->st->ctl_lock);
+	sock_free_rq(sk);
 	sk->open = false;
 	sk->sport = 0;
 	pthread_mutex_unlock(&sk->st->ctl_lock);
+	return 0;
+}
+
+/* ---- receive side --------------------------------------------------------- */
+
+/*
+ * Bound UDP sockets by port in an rculfhash (cf. udp_table): the rx stage of
+ * any lane looks a port up without a lock. A datagram for a socket goes on
+ * the SPSC queue from the receiving lane to the socket (one per lane), so
+ * lanes never share a producer side; the socket's own lane drains them.
+ */
+static int port_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct pp_sock *sk = caa_container_of(node, struct pp_sock, port_node);
+
+	return sk->sport == *(const uint16_t *)key;
+}
+
+static unsigned long port_hash(uint16_t port)
+{
+	return (unsigned long)port * 0x9e3779b97f4a7c15ull >> 16;
+}
+
+int pp__socks_init(struct pp_stack *st)
+{
+	st->udp_ports = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	return st->udp_ports ? 0 : -ENOMEM;
+}
+
+static void sock_free_rq(struct pp_sock *sk)
+{
+	for (unsigned int k = 0; k < PP_LANES_MAX; k++) {
+		void *p;
+
+		if (!sk->rq[k])
+			continue;
+		while ((p = pp_ring_dequeue(sk->rq[k])))
+			pp_skb_free(sk->lane->cache, p);
+		pp_ring_destroy(sk->rq[k]);
+		sk->rq[k] = NULL;
+	}
+}
+
+/* Single-threaded (stack teardown): free what sockets still hold. */
+void pp__socks_fini(struct pp_stack *st)
+{
+	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
+		if (st->socks[i].st)
+			sock_free_rq(&st->socks[i]);
+	if (st->udp_ports) {
+		struct cds_lfht_iter it;
+		struct cds_lfht_node *n;
+
+		pp__rcu_get();
+		pp__lane_online();
+		cds_lfht_for_each(st->udp_ports, &it, n)
+			cds_lfht_del(st->udp_ports, n);
+		pp__lane_offline();
+		cds_lfht_destroy(st->udp_ports, NULL);
+		pp__rcu_put();
+		st->udp_ports = NULL;
+	}
+}
+
+/*
+ * Make a bound socket reachable by the rx path: its receive queues, then the
+ * table entry. Caller holds ctl_lock and is an RCU reader (online).
+ */
+int pp__sock_hash(struct pp_sock *sk)
+{
+	struct pp_stack *st = sk->st;
+
+	if (sk->hashed)
+		return 0;
+	for (unsigned int k = 0; k < st->nlanes; k++) {
+		if (!sk->rq[k] && pp_ring_create(PP_SOCK_RCVQ, 0, &sk->rq[k])) {
+			sock_free_rq(sk);
+			return -ENOMEM;
+		}
+	}
+	cds_lfht_node_init(&sk->port_node);
+	cds_lfht_add(st->udp_ports, port_hash(sk->sport), &sk->port_node);
+	sk->hashed = true;
+	return 0;
+}
+
+struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	cds_lfht_lookup(st->udp_ports, port_hash(dport), port_match, &dport, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct pp_sock, port_node) : NULL;
+}
+
+int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb)
+{
+	struct pp_ring *r = sk->rq[from->id];
+
+	if (PP_UNLIKELY(!r || !pp_ring_enqueue(r, skb)))
+		return -ENOBUFS;
+	return 0;
+}
+
+/* Next datagram for @sk from any lane's queue, round robin; NULL if none. */
+static struct pp_skb *sock_rq_pop(struct pp_sock *sk)
+{
+	uint16_t nl = sk->st->nlanes;
+
+	for (uint16_t i = 0; i < nl; i++) {
+		uint16_t k = (uint16_t)((sk->rq_next + i) % nl);
+		struct pp_skb *skb = sk->rq[k] ? pp_ring_dequeue(sk->rq[k]) : NULL;
+
+		if (skb) {
+			sk->rq_next = (uint16_t)((k + 1) % nl);
+			return skb;
+		}
+	}
+	return NULL;
+}
+
+ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
+{
+	struct pp_skb *skb;
+	unsigned int step = 50;
+	uint64_t deadline = 0;
+	ssize_t ret;
+
+	if (!msg || (flags & ~PP_MSG_DONTWAIT) || (msg->msg_iovlen && !msg->msg_iov))
+		return -EINVAL;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+			return -EINVAL;
+	ret = pp__sock_enter(sk);
+	if (ret)
+		return ret;
+	if (!sk->hashed) {
+		ret = -EINVAL; /* as recvfrom on an unbound UDP socket waits forever */
+		goto out;
+	}
+	if (sk->rcvtimeo_ns)
+		deadline = pp__now_ns() + sk->rcvtimeo_ns;
+	while (!(skb = sock_rq_pop(sk))) {
+		/* receiving is polling: run the lane (its rx stage feeds us) */
+		if (pp__lane_run(sk->lane))
+			continue;
+		if (flags & PP_MSG_DONTWAIT || (deadline && pp__now_ns() >= deadline)) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		struct timespec ts = {0, (long)step * 1000};
+
+		pp__lane_offline();
+		nanosleep(&ts, NULL);
+		pp__lane_online();
+		if (step < 1000)
+			step *= 2;
+	}
+	/* copy the datagram (a reassembled one is a chain) into the iovec */
+	size_t total = 0, copied = 0, vi = 0, voff = 0;
+
+	for (struct pp_skb *f = skb; f; f = f->frag) {
+		const uint8_t *p = pp_skb_data(f);
+		size_t left = f->len;
+
+		total += left;
+		while (left && vi < msg->msg_iovlen) {
+			size_t room = msg->msg_iov[vi].iov_len - voff;
+			size_t n = left < room ? left : room;
+
+			memcpy((uint8_t *)msg->msg_iov[vi].iov_base + voff, p, n);
+			p += n;
+			left -= n;
+			copied += n;
+			voff += n;
+			if (voff == msg->msg_iov[vi].iov_len) {
+				vi++;
+				voff = 0;
+			}
+		}
+	}
+	msg->msg_flags = copied < total ? MSG_TRUNC : 0;
+	if (msg->msg_name && msg->msg_namelen >= (socklen_t)sizeof(struct sockaddr_in)) {
+		struct sockaddr_in *sin = msg->msg_name;
+		uint32_t saddr;
+		uint16_t sport;
+
+		memcpy(&saddr, pp_skb_at(skb, skb->net_off) + 12, 4);
+		memcpy(&sport, pp_skb_at(skb, skb->trans_off), 2);
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = saddr;
+		sin->sin_port = sport;
+		msg->msg_namelen = sizeof(*sin);
+	} else {
+		msg->msg_namelen = 0;
+	}
+	pp_skb_free(sk->lane->cache, skb);
+	ret = (ssize_t)copied;
+out:
+	pp__sock_exit();
+	return ret;
+}
+
+ssize_t pp_recvfrom(struct pp_sock *sk, void *buf, size_t len, int flags, struct sockaddr *src,
+		    socklen_t *slen)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_name = src, .msg_namelen = slen ? *slen : 0, .msg_iov = &iov,
+			     .msg_iovlen = 1};
+	ssize_t r;
+
+	if ((!buf && len) || (src && !slen))
+		return -EINVAL;
+	r = pp_recvmsg(sk, &msg, flags);
+	if (r >= 0 && slen)
+		*slen = msg.msg_namelen;
+	return r;
+}
+
+ssize_t pp_recv(struct pp_sock *sk, void *buf, size_t len, int flags)
+{
+	return pp_recvfrom(sk, buf, len, flags, NULL, NULL);
+}
+
+int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms)
+{
+	if (!sk)
+		return -EINVAL;
+	if (!sk->open)
+		return -EBADF;
+	sk->rcvtimeo_ns = (uint64_t)ms * 1000000ull;
 	return 0;
 }

@@ -16,12 +16,28 @@
 #include <urcu-qsbr.h>
 
 #include "core/time.h"
+#include "nic/afxdp.h"
+#include "proto/rx.h"
 #include "proto/stack_priv.h"
+
+#pragma weak pp__rx_input
+#pragma weak pp__reasm_create
+#pragma weak pp__reasm_destroy
+
+/* The receive stage writes two arrays; the lane passes them as its "out". */
+static uint16_t rx_stage(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out)
+{
+	return pp__rx_input(s, pkts, n, (struct pp_rx_out *)(void *)out);
+}
+
+#define PP_REASM_BYTES (4u << 20)	/* cf. ipfrag_high_thresh */
+#define PP_REASM_TIMEOUT (30 * PP_NSEC_PER_SEC) /* cf. ipfrag_time */
 
 static const char *const stage_names[PP_STAGE_MAX] = {
 	[PP_STAGE_UDP] = "udp",	    [PP_STAGE_IP] = "ip",	[PP_STAGE_NEIGH] = "neigh",
 	[PP_STAGE_QSEL] = "qsel",   [PP_STAGE_QDISC] = "qdisc", [PP_STAGE_TX] = "tx",
-	[PP_STAGE_COMPLETION] = "completion",
+	[PP_STAGE_COMPLETION] = "completion", [PP_STAGE_RX] = "rx", [PP_STAGE_ARP] = "arp",
+	[PP_STAGE_ICMP] = "icmp",
 };
 
 const char *pp_stage_name(unsigned int stage)
@@ -138,6 +154,12 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	};
 
 	memcpy(np.mac, st->mac, 6);
+	/* the XDP program must know which IPv4 packets are ours */
+	if (!strncmp(st->nic_spec, "afxdp", 5) && (err = pp__afxdp_set_addr(st->nic, st->ip)))
+		goto err_stack;
+	err = pp__socks_init(st);
+	if (err)
+		goto err_stack;
 	err = pp__neigh_table_create(&np, st->nlanes, &st->neigh);
 	if (err)
 		goto err_stack;
@@ -168,6 +190,12 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		stage_init(&l->s_ip, l, PP_STAGE_IP, pp__ip_output, l, l->cache);
 		stage_init(&l->s_neigh, l, PP_STAGE_NEIGH, pp__neigh_output, l->nl, l->cache);
 		stage_init(&l->s_qsel, l, PP_STAGE_QSEL, pp__qsel_stage, &st->qsel, l->wcache);
+		stage_init(&l->s_rx, l, PP_STAGE_RX, rx_stage, l, l->cache);
+		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
+		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
+		if (pp__reasm_create &&
+		    (err = pp__reasm_create(PP_REASM_BYTES, PP_REASM_TIMEOUT, &l->reasm)))
+			goto err_stack;
 	}
 	struct pp_txq_params tp = {
 		.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
@@ -253,7 +281,12 @@ void pp__stack_teardown(struct pp_stack *st)
 			pp__neigh_lane_destroy(l->nl, &l->s_neigh);
 			l->nl = NULL;
 		}
+		if (l->reasm && pp__reasm_destroy) {
+			pp__reasm_destroy(l->reasm, &l->s_rx);
+			l->reasm = NULL;
+		}
 	}
+	pp__socks_fini(st); /* datagrams nobody received go back to the pool */
 	for (uint16_t q = 0; q < st->ntxq; q++) {
 		struct pp_txq_slot *t = &st->txqs[q];
 

@@ -11,6 +11,8 @@
 
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>
+#include <urcu-qsbr.h> /* before rculfhash: the QSBR flavour */
+#include <urcu/rculfhash.h>
 
 #include "core/stage.h"
 #include "nic/nic.h"
@@ -22,6 +24,7 @@
 #define PP_SOCKS_MAX 1024
 #define PP_LANE_RING 1024	/* slots of the rings inside a lane */
 #define PP_TXQ_RING 1024	/* slots of each (lane, queue) ring */
+#define PP_SOCK_RCVQ 256	/* datagrams queued per (lane, socket) */
 
 struct pp_lane;
 
@@ -58,6 +61,13 @@ struct pp_sock {
 	uint16_t dport;
 	uint32_t txhash;	/* flow hash of the connected 5-tuple (sk_txhash) */
 	struct pp__dst_cache dst;
+	/* receive side: port table node, one SPSC queue per receiving lane
+	 * (producer: that lane's rx stage; consumer: this socket's lane) */
+	struct cds_lfht_node port_node;
+	bool hashed;
+	uint16_t rq_next;	/* round robin over rq[] */
+	uint64_t rcvtimeo_ns;	/* 0: block forever */
+	struct pp_ring *rq[PP_LANES_MAX];
 };
 
 struct pp_lane {
@@ -72,6 +82,9 @@ struct pp_lane {
 	uint16_t ip_id;			/* next IPv4 ID */
 	/* stages of this lane (ctx/cache set by placement) */
 	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
+	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
+	struct pp_reasm *reasm;			/* IPv4 reassembly (rx) */
+	uint32_t rx_ticks;
 	struct pp_stage_stats stats[PP_STAGE_MAX];
 	/* thread attached as the lane's (rtc: runs everything) */
 	_Atomic int attached;
@@ -111,6 +124,7 @@ struct pp_stack {
 	struct pp_txq_slot txqs[PP_TXQ_MAX];
 	uint64_t tsc_hz;
 	pthread_mutex_t ctl_lock;	/* control path: sockets, ports */
+	struct cds_lfht *udp_ports;	/* bound UDP sockets by port (RCU) */
 	struct pp_sock socks[PP_SOCKS_MAX];
 	uint16_t next_eport;
 };
@@ -140,6 +154,15 @@ int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
 int pp__sock_autobind(struct pp_sock *sk);
 int pp__sock_enter(struct pp_sock *sk);
 void pp__sock_exit(void);
+
+/* sock.c: receive side, called by the rx stage (ip_in.c) */
+struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport);
+int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb);
+int pp__sock_hash(struct pp_sock *sk);
+int pp__socks_init(struct pp_stack *st);
+void pp__socks_fini(struct pp_stack *st);
+
+struct pp_reasm;
 
 /* Our header space: Ethernet + IPv4 + UDP fit in the pool's headroom. */
 #define PP_UDP_HEADERS (14 + 20 + 8)

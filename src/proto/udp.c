@@ -94,9 +94,14 @@ static int udp_autobind(struct pp_sock *sk)
 
 	if (sk->sport)
 		return 0;
+	/* from a control thread (connect) or a lane thread (first send) */
+	pp__rcu_get();
+	pp__lane_online();
 	pthread_mutex_lock(&sk->st->ctl_lock);
 	err = pp__sock_autobind(sk);
 	pthread_mutex_unlock(&sk->st->ctl_lock);
+	pp__lane_offline();
+	pp__rcu_put();
 	return err;
 }
 
