@@ -45,6 +45,7 @@ struct cfg {
 	unsigned int burst;
 	bool json;
 	bool no_neigh;
+	bool compl_threads;
 	bool sendto_api;
 	double linger;
 	unsigned int nneigh;
@@ -86,7 +87,7 @@ static void usage(FILE *f)
 		"         [--placement rtc|split] [--ip ADDR/PREFIX] [--gw IP] [--neigh IP=MAC]...\n"
 		"         [--dst IP:PORT] [--src-port P] [--size PAYLOAD_BYTES]\n"
 		"         (--count N | --seconds S) [--flows N] [--burst N] [--api burst|sendto]\n"
-		"         [--linger S] [--json]\n"
+		"         [--reap inline|thread] [--linger S] [--json]\n"
 		"defaults: --nic null --ip 198.18.0.1/24 --dst 198.18.0.2:9 --size 18 --seconds 5\n"
 		"          (null and pcap NICs get a static neighbour for the next hop unless\n"
 		"          --neigh none: then it is resolved with ARP)\n");
@@ -127,7 +128,8 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{"seconds", required_argument, 0, 'S'},	  {"flows", required_argument, 0, 'f'},
 		{"burst", required_argument, 0, 'b'},	  {"json", no_argument, 0, 'j'},
 		{"api", required_argument, 0, 'a'},	  {"linger", required_argument, 0, 'L'},
-		{"help", no_argument, 0, 'h'},		  {0, 0, 0, 0},
+		{"reap", required_argument, 0, 'R'},	  {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
 	};
 	char buf[64], *slash, *colon, *eq, *end;
 	int o;
@@ -279,6 +281,14 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			break;
 		case 'j':
 			c->json = true;
+			break;
+		case 'R':
+			if (!strcmp(optarg, "thread"))
+				c->compl_threads = true;
+			else if (strcmp(optarg, "inline")) {
+				fprintf(stderr, "pp-udpgen: --reap is inline or thread\n");
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -465,10 +475,11 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 		       "\"drops\": %" PRIu64 ", \"frames_per_datagram\": %u, \"lanes\": %u, "
 		       "\"placement\": \"%s\", \"nic\": \"%s\", \"payload\": %u, \"flows\": %u, "
 		       "\"nic_tx_packets\": %" PRIu64 ", \"pool_in_use\": %" PRIu64
+		       ", \"compl_reaped\": %" PRIu64 ", \"compl_sleeps\": %" PRIu64
 		       ", \"error\": %d, \"stages\": [",
 		       packets, secs, mpps, gbps, drops, frags, c->lanes,
 		       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic, c->size, c->flows,
-		       s->nic_tx_packets, s->pool_in_use, err);
+		       s->nic_tx_packets, s->pool_in_use, s->compl_reaped, s->compl_sleeps, err);
 		for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
 			const struct pp_stage_stats *g = &s->stage[i];
 			double ns = g->packets ? (double)g->ns / (double)g->packets : 0;
@@ -546,7 +557,7 @@ int main(int argc, char **argv)
 		.placement = (uint8_t)c.placement,
 		.ip = c.ip,
 		.prefix = c.prefix,
-		.flags = PP_STACK_F_STAGE_TIMING,
+		.flags = PP_STACK_F_STAGE_TIMING | (c.compl_threads ? PP_STACK_F_COMPLETION_THREADS : 0),
 	};
 
 	err = pp_stack_create(&so, &st);

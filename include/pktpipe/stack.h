@@ -61,7 +61,11 @@ enum pp_placement {
 /* pp_stack_opts.flags */
 #define PP_STACK_F_STAGE_TIMING 0x1 /* measure ns per stage (costs a TSC read per stage call) */
 #define PP_STACK_F_NO_PIN	0x2 /* do not bind lane/worker threads to cores */
-#define PP_STACK_F_ALL		(PP_STACK_F_STAGE_TIMING | PP_STACK_F_NO_PIN)
+/* One completion thread per TX queue ("pp-cq/<q>") reaps the NIC's completions
+ * NAPI-style and sends frames home, instead of the driver stage reaping
+ * inline. It polls while there is work and backs off to sleeping when idle. */
+#define PP_STACK_F_COMPLETION_THREADS 0x4
+#define PP_STACK_F_ALL (PP_STACK_F_STAGE_TIMING | PP_STACK_F_NO_PIN | PP_STACK_F_COMPLETION_THREADS)
 
 /**
  * struct pp_stack_opts - what a stack is made of. Zero fields take defaults.
@@ -226,6 +230,8 @@ struct pp_stack_stats {
 	uint64_t nic_rx_packets;
 	uint64_t qdisc_bypass;	/* packets that skipped the qdisc (empty, driver ready) */
 	uint64_t qdisc_backlog;	/* packets queued now */
+	uint64_t compl_reaped;	/* frames reaped by completion threads */
+	uint64_t compl_sleeps;	/* times completion threads slept idle */
 	uint64_t tsc_hz;	/* for converting stage[].ns; 0 if not measured */
 };
 

@@ -355,9 +355,66 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Completion thread of one TX queue (cf. NAPI TX cleanup in a driver's poll):
+ * reap in budgeted batches while there is work, then pause, then sleep in
+ * growing steps, so an idle queue costs almost nothing and a busy one is
+ * reaped without delay. On veth in copy mode the kernel completes frames
+ * inside the sending thread's kick, so there is often nothing to wait for:
+ * the back-off keeps this thread from stealing that core.
+ */
+static void *compl_main(void *arg)
+{
+	struct pp_txq_slot *t = arg;
+	char name[16];
+	unsigned int idle = 0;
+
+	snprintf(name, sizeof(name), "pp-cq/%u", t->id);
+	pthread_setname_np(pthread_self(), name);
+	bind_self(t->ccpu);
+	while (!atomic_load_explicit(&t->cstop, memory_order_acquire)) {
+		uint32_t n = pp__txq_reap(t->txq, t->ccache, 256);
+
+		if (n) {
+			PP_STAT_ADD(t->reaped, n);
+			idle = 0;
+			continue;
+		}
+		if (++idle < 64) {
+			cpu_relax();
+			continue;
+		}
+		struct timespec ts = {0, idle < 1024 ? 10000 : 100000};
+
+		PP_STAT_ADD(t->sleeps, 1);
+		nanosleep(&ts, NULL);
+	}
+	/* last reap: nothing the NIC finished stays behind */
+	while (pp__txq_reap(t->txq, t->ccache, 256))
+		;
+	return NULL;
+}
+
 int pp__lanes_start(struct pp_stack *st)
 {
 	plan_cpus(st);
+	if (st->flags & PP_STACK_F_COMPLETION_THREADS) {
+		for (uint16_t q = 0; q < st->ntxq; q++) {
+			struct pp_txq_slot *t = &st->txqs[q];
+			int err;
+
+			/* next to the queue's driver: the core after its lane's */
+			t->ccpu = (st->flags & PP_STACK_F_NO_PIN) ? -1
+				  : core_pu(q % st->nlanes + 1);
+			atomic_store(&t->cstop, false);
+			err = pthread_create(&t->cthr, NULL, compl_main, t);
+			if (err) {
+				pp__lanes_stop(st);
+				return -err;
+			}
+			t->crunning = true;
+		}
+	}
 	if (st->placement != PP_PLACE_SPLIT)
 		return 0;
 	for (uint16_t k = 0; k < st->nlanes; k++) {
@@ -377,6 +434,15 @@ int pp__lanes_start(struct pp_stack *st)
 
 void pp__lanes_stop(struct pp_stack *st)
 {
+	for (uint16_t q = 0; q < st->ntxq; q++) {
+		struct pp_txq_slot *t = &st->txqs[q];
+
+		if (!t->crunning)
+			continue;
+		atomic_store_explicit(&t->cstop, true, memory_order_release);
+		pthread_join(t->cthr, NULL);
+		t->crunning = false;
+	}
 	for (uint16_t k = 0; k < st->nlanes; k++) {
 		struct pp_lane *l = &st->lanes[k];
 

@@ -61,6 +61,32 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
 }
 
 /*
+ * Datagrams the lane may still take before its TX queue's qdisc would drop:
+ * what the qdisc has room for, less what already waits in the lane's rings.
+ * This is the lane's stand-in for sk_sndbuf: a sender that outruns the NIC
+ * is slowed down instead of losing datagrams (checked for the queue XPS
+ * maps the lane to; with flow hashing every queue is checked).
+ */
+uint32_t pp__sock_tx_room(struct pp_lane *l)
+{
+	struct pp_stack *st = l->st;
+	int q = st->qsel.xps[l->id];
+	uint32_t room = UINT32_MAX, pending = pp_ring_count(l->r_ip);
+
+	if (st->placement == PP_PLACE_SPLIT)
+		pending += pp_ring_count(l->r_qsel);
+	for (uint16_t i = 0; i < st->ntxq; i++) {
+		if (q >= 0 && i != q)
+			continue;
+		uint32_t r = pp__txq_room(st->txqs[i].txq);
+
+		if (r < room)
+			room = r;
+	}
+	return room > pending ? room - pending : 0;
+}
+
+/*
  * Wait for frames or ring room: run the lane (it reaps completions), then
  * sleep in growing steps. Never spins forever; 0 to retry, -EAGAIN when the
  * caller does not want to wait.

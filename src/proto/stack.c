@@ -114,7 +114,9 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		.frames_per_lane = opts->frames_per_lane,
 		.frame_size = opts->frame_size,
 		.nlanes = st->nlanes,
-		.nfreers = (uint16_t)(st->placement == PP_PLACE_SPLIT ? st->nlanes : 0),
+		/* freer caches: split workers, then completion threads */
+		.nfreers = (uint16_t)((st->placement == PP_PLACE_SPLIT ? st->nlanes : 0) +
+				      ((st->flags & PP_STACK_F_COMPLETION_THREADS) ? st->ntxq : 0)),
 	};
 
 	err = pp_pool_create(&po, &st->pool);
@@ -200,8 +202,9 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	struct pp_txq_params tp = {
 		.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
 		.burst = PP_BURST,
-		.inline_reap = true,
+		.inline_reap = !(st->flags & PP_STACK_F_COMPLETION_THREADS),
 	};
+	unsigned int cbase = st->nlanes + (st->placement == PP_PLACE_SPLIT ? st->nlanes : 0);
 
 	for (uint16_t q = 0; q < st->ntxq; q++) {
 		struct pp_txq_slot *t = &st->txqs[q];
@@ -211,6 +214,10 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		if (err)
 			goto err_stack;
 		stage_init(&t->s_qdisc, owner, PP_STAGE_QDISC, pp__txq_xmit, t->txq, owner->wcache);
+		t->id = q;
+		t->st = st;
+		if (st->flags & PP_STACK_F_COMPLETION_THREADS)
+			t->ccache = pp_pool_cache(st->pool, cbase + q);
 	}
 	if (st->flags & PP_STACK_F_STAGE_TIMING)
 		st->tsc_hz = calibrate_tsc();
@@ -555,6 +562,8 @@ int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out)
 		pp__txq_stats(st->txqs[q].txq, &ts);
 		out->qdisc_bypass += ts.bypassed;
 		out->qdisc_backlog += ts.qlen;
+		out->compl_reaped += PP_STAT_READ(st->txqs[q].reaped);
+		out->compl_sleeps += PP_STAT_READ(st->txqs[q].sleeps);
 	}
 	return 0;
 }

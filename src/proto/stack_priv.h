@@ -104,6 +104,16 @@ struct pp_txq_slot {
 	struct pp_txq *txq;
 	struct pp_stage s_qdisc;
 	struct pp_stage_stats *stats;	/* points into the owner lane's stats */
+	/* completion thread (PP_STACK_F_COMPLETION_THREADS) */
+	struct pp_pool_cache *ccache;	/* its freer cache */
+	pthread_t cthr;
+	bool crunning;
+	_Atomic bool cstop;
+	int ccpu;
+	uint16_t id;
+	struct pp_stack *st;
+	uint64_t reaped;		/* (C) frames reaped by the thread */
+	uint64_t sleeps;		/* (C) times it went to sleep idle */
 };
 
 struct pp_stack {
@@ -151,6 +161,7 @@ extern const struct pp_proto_ops pp__udp_ops;
 /* sock.c: hand a burst of transport-built skbs to the lane (ring to ip). */
 uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
 int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
+uint32_t pp__sock_tx_room(struct pp_lane *l);
 int pp__sock_autobind(struct pp_sock *sk);
 int pp__sock_enter(struct pp_sock *sk);
 void pp__sock_exit(void);

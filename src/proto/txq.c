@@ -568,6 +568,13 @@ uint32_t pp__txq_run(struct pp_txq *t, struct pp_stage *st)
 	return sent;
 }
 
+uint32_t pp__txq_room(const struct pp_txq *t)
+{
+	uint32_t q = RD(t->qlen);
+
+	return q >= t->limit_pkts ? 0 : t->limit_pkts - q;
+}
+
 bool pp__txq_idle(const struct pp_txq *t)
 {
 	if (!t)

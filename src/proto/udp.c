@@ -173,7 +173,8 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 	}
 
 	/* frames and room in the lane's first ring */
-	while (pp_skb_alloc_bulk(l->cache, skbs, nfr) != nfr || pp_ring_free_count(l->r_ip) == 0) {
+	while (pp_ring_free_count(l->r_ip) == 0 || pp__sock_tx_room(l) < nfr ||
+	       pp_skb_alloc_bulk(l->cache, skbs, nfr) != nfr) {
 		err = pp__sock_wait(sk, flags, &step);
 		if (err)
 			return err;
@@ -305,6 +306,15 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		return err;
 	}
 	hash = udp_flow_hash(sk, daddr, dport);
+	uint32_t room = pp__sock_tx_room(sk->lane);
+
+	if (room < n) {
+		/* the TX queue is backing up: let the lane drain it once */
+		pp__lane_run(sk->lane);
+		room = pp__sock_tx_room(sk->lane);
+	}
+	if (room < n)
+		n = room;
 	n = n < pp_ring_free_count(sk->lane->r_ip) ? n : pp_ring_free_count(sk->lane->r_ip);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pp_skb *skb = skbs[i];
