@@ -163,7 +163,7 @@ struct afxdp {
 	uint32_t frame_size;
 	uint32_t frame_shift;
 	uint32_t fill;
-	uint32_t umem_headroom;	/* frame_headroom: skb metadata + pool headroom */
+	uint32_t umem_headroom;	/* frame_headroom: skb metadata (+ pool headroom over 256) */
 	uint32_t kick_budget;	/* descriptors one copy-mode kick sends */
 	uint16_t max_len;	/* longest frame we send: mtu + Ethernet header */
 	uint16_t nsock;
@@ -196,11 +196,6 @@ static bool is_afxdp(const struct pp_nic *nic)
 }
 
 /* ---- frame bitmaps -------------------------------------------------------- */
-
-static inline uint64_t frame_index(const struct afxdp *a, uint64_t off)
-{
-	return off >> a->frame_shift;
-}
 
 static inline void bit_flip(uint64_t *map, uint64_t i)
 {
@@ -862,7 +857,9 @@ static int alloc_queues(struct afxdp *a)
 		q->filled = calloc(words, sizeof(uint64_t));
 		if (!q->sent || !q->done || !q->filled)
 			return -ENOMEM;
-		if (pp_ring_create(a->ring, 0, &q->err))
+		/* twice the TX ring: room for any chain the TX ring refuses as too
+		 * long (an IPv4 datagram has at most 45 fragments of 1480 bytes) */
+		if (pp_ring_create(2 * a->ring, 0, &q->err))
 			return -ENOMEM;
 	}
 	return 0;
@@ -1177,7 +1174,8 @@ static uint16_t afxdp_xmit_burst(struct pp_nic *nic, uint16_t qid, struct pp_skb
 			nfrags++;
 			ok &= frame_ok(a, f);
 		}
-		if (PP_UNLIKELY(!ok)) {
+		/* a chain longer than the ring would never fit: refuse it too */
+		if (PP_UNLIKELY(!ok || nfrags > q->tx.size)) {
 			if (!tx_refuse(q, skb, nfrags))
 				break;
 			continue;
