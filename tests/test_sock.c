@@ -1,0 +1,1175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_sock.c - the socket layer and the UDP journey behind it, through the
+ * public API only (pktpipe/stack.h, pktpipe/sock.h): sock.c, udp.c, ip_out.c
+ * and the lane runtime, with the neighbour, qdisc and NIC underneath (cf. the
+ * kernel's sock_sendmsg() -> udp_sendmsg() -> ip_output() -> neigh_output()
+ * -> __dev_queue_xmit()).
+ *
+ * Negative cases first (every bad argument gets its errno and sends
+ * nothing), then the journey's early exits, each of which must free the
+ * packet and count it: no route, a neighbour that never answers, a pool run
+ * dry by held packets (which must then leave in order), a qdisc over its
+ * limit in front of a slow driver. Then what reaches the wire: an iovec cut
+ * in odd pieces gives the same bytes as one buffer, and tshark finds every
+ * UDP checksum good, including odd lengths, fragments and a payload whose
+ * checksum computes to 0 (sent as 0xffff, RFC 768).
+ *
+ * Every test ends with the stack torn down (pp__stack_teardown) and the pool
+ * full again: allocated == freed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <pktpipe/prot/eth.h>
+#include <pktpipe/prot/ipv4.h>
+#include <pktpipe/prot/udp.h>
+#include <pktpipe/skb.h>
+#include <pktpipe/sock.h>
+#include <pktpipe/stack.h>
+
+#include "proto/stack_priv.h"
+
+#define OUR_IP "198.18.0.1"
+#define PEER_IP "198.18.0.2"
+#define GW_IP "198.18.0.254"
+
+static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t gw_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
+
+/* tshark's checksum status (enum proto_checksum_enum_e): 1 good, 3 absent */
+#define TS_CSUM_GOOD 1
+#define TS_CSUM_NOT_PRESENT 3
+
+struct fx {
+	struct pp_stack *st;
+	struct pp_stack_stats *ss;	/* pp_stack_stats() wants it aligned */
+	bool torn;			/* pp__stack_teardown done and checked */
+	char dir[96];
+	char pcap[128];
+	char spec[160];
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static struct sockaddr_in sin_of(const char *ip, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = ip4(ip);
+	return sin;
+}
+
+#define SA(p) ((const struct sockaddr *)(p))
+
+static struct pp_stack_opts opts_default(void)
+{
+	struct pp_stack_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.nic = "null";
+	o.ip = ip4(OUR_IP);
+	o.prefix = 24;
+	/* the cmocka thread is every lane's thread: leave it unbound */
+	o.flags = PP_STACK_F_NO_PIN;
+	return o;
+}
+
+/* "pcap:<dir>/out.pcap<extra>" for the fixture's file. */
+static const char *pcap_spec(struct fx *fx, const char *extra)
+{
+	int n = snprintf(fx->spec, sizeof(fx->spec), "pcap:%s%s", fx->pcap, extra);
+
+	assert_true(n > 0 && n < 128); /* a NIC spec holds 127 characters */
+	return fx->spec;
+}
+
+static void stack_up(struct fx *fx, const struct pp_stack_opts *o)
+{
+	assert_null(fx->st);
+	assert_int_equal(pp_stack_create(o, &fx->st), 0);
+	fx->torn = false;
+}
+
+static struct pp_stack_stats *stats(struct fx *fx)
+{
+	assert_int_equal(pp_stack_stats(fx->st, fx->ss), 0);
+	return fx->ss;
+}
+
+static uint64_t drops_of(const struct pp_stack_stats *s, unsigned int stage, unsigned int why)
+{
+	return s->stage[stage].drops[why];
+}
+
+static uint64_t drops_total(const struct pp_stack_stats *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
+		n += pp_stage_stats_drops(&s->stage[i]);
+	return n;
+}
+
+/* Drops of reason @why summed over every stage. */
+static uint64_t drops_why(const struct pp_stack_stats *s, unsigned int why)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
+		n += s->stage[i].drops[why];
+	return n;
+}
+
+/*
+ * Tear the stack down short of freeing the pool (the NIC is closed, so a
+ * pcap file is complete after it) and check that every frame came home.
+ */
+static void stack_finish(struct fx *fx)
+{
+	struct pp_stack_stats *s;
+
+	if (!fx->st || fx->torn)
+		return;
+	fx->torn = true;
+	for (unsigned int k = 0; k < PP_LANES_MAX; k++)
+		pp_lane_detach(fx->st, k); /* -EINVAL where we are not attached */
+	pp__stack_teardown(fx->st);
+	s = stats(fx);
+	assert_int_equal(s->pool_bad_free, 0);
+	assert_int_equal(s->pool_in_use, 0);
+	assert_int_equal(s->pool_allocs, s->pool_frees);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	const char *tmp = getenv("TMPDIR");
+
+	assert_non_null(fx);
+	fx->ss = aligned_alloc(PP_CACHE_LINE, sizeof(*fx->ss));
+	assert_non_null(fx->ss);
+	if (!tmp || !*tmp || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(fx->dir, sizeof(fx->dir), "%s/pp_sock_XXXXXX", tmp);
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->pcap, sizeof(fx->pcap), "%s/out.pcap", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	if (fx->st) {
+		stack_finish(fx);
+		pp_stack_destroy(fx->st);
+	}
+	unlink(fx->pcap);
+	rmdir(fx->dir);
+	free(fx->ss);
+	free(fx);
+	return 0;
+}
+
+static struct pp_sock *sock_new(struct fx *fx, unsigned int lane)
+{
+	struct pp_sock *sk = NULL;
+
+	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, lane, &sk), 0);
+	assert_non_null(sk);
+	return sk;
+}
+
+static void bind_port(struct pp_sock *sk, uint16_t port)
+{
+	struct sockaddr_in sin = sin_of(OUR_IP, port);
+
+	assert_int_equal(pp_bind(sk, SA(&sin), sizeof(sin)), 0);
+}
+
+/* Payload with a big-endian sequence number in front and a pattern after. */
+static void fill_payload(uint8_t *p, size_t len, uint32_t seq)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seq * 7u + i * 13u + 1u);
+	if (len >= 4) {
+		uint32_t be = htonl(seq);
+
+		memcpy(p, &be, 4);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- reading what went out ---------------------------------------------- */
+
+struct frame {
+	uint32_t len;
+	uint8_t b[PP_FRAME_4K];
+};
+
+/* Read every frame of the (closed) pcap file into @out[0..max). */
+static unsigned int read_frames(const char *file, struct frame *out, unsigned int max)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned int n = 0;
+	pcap_t *pd = pcap_open_offline(file, err);
+
+	if (!pd)
+		fail_msg("pcap_open_offline(%s): %s", file, err);
+	while (pcap_next_ex(pd, &h, &data) == 1) {
+		assert_true(n < max);
+		assert_int_equal(h->caplen, h->len);
+		assert_true(h->len <= sizeof(out[n].b));
+		out[n].len = h->len;
+		memcpy(out[n].b, data, h->len);
+		n++;
+	}
+	pcap_close(pd);
+	return n;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static bool frame_is_udp(const struct frame *f)
+{
+	return f->len >= PP_ETH_HLEN + PP_IPV4_HLEN && rd16(f->b + 12) == PP_ETH_P_IP &&
+	       f->b[PP_ETH_HLEN + 9] == PP_IPPROTO_UDP;
+}
+
+static bool frame_is_arp(const struct frame *f)
+{
+	return f->len >= PP_ETH_HLEN && rd16(f->b + 12) == PP_ETH_P_ARP;
+}
+
+/* Payload of an unfragmented UDP frame. */
+static const uint8_t *udp_payload(const struct frame *f, uint16_t *len)
+{
+	const uint8_t *udp = f->b + PP_ETH_HLEN + PP_IPV4_HLEN;
+
+	*len = (uint16_t)(rd16(udp + 4) - PP_UDP_HLEN);
+	return udp + PP_UDP_HLEN;
+}
+
+static uint32_t udp_seq(const struct frame *f)
+{
+	uint16_t len;
+	const uint8_t *p = udp_payload(f, &len);
+
+	assert_true(len >= 4);
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool have_tshark(void)
+{
+	return system("command -v tshark >/dev/null 2>&1") == 0;
+}
+
+/*
+ * tshark over the fixture's file with IPv4 and UDP checksum validation on:
+ * fields @fields ("-e a -e b") of the frames matching @filter, one line per
+ * frame into @lines (at most @max). Fails the test if tshark fails.
+ */
+static unsigned int tshark_lines(struct fx *fx, const char *filter, const char *fields,
+				 char (*lines)[256], unsigned int max)
+{
+	char cmd[1024], errf[160], buf[512];
+	unsigned int n = 0;
+	FILE *f;
+	int rc;
+
+	snprintf(errf, sizeof(errf), "%s/tshark.err", fx->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
+		 "-T fields -E separator=/s -E occurrence=f -Y '%s' %s 2>'%s'",
+		 fx->pcap, filter, fields, errf);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(buf, sizeof(buf), f)) {
+		if (n < max) {
+			buf[strcspn(buf, "\n")] = '\0';
+			buf[sizeof(lines[n]) - 1] = '\0'; /* longer lines are cut */
+			memcpy(lines[n], buf, strlen(buf) + 1);
+		}
+		n++;
+	}
+	rc = pclose(f);
+	if (rc != 0) {
+		FILE *e = fopen(errf, "r");
+
+		while (e && fgets(buf, sizeof(buf), e))
+			print_message("tshark: %s", buf);
+		if (e)
+			fclose(e);
+		unlink(errf);
+		fail_msg("tshark exited with status %d", rc);
+	}
+	unlink(errf);
+	assert_true(n <= max);
+	return n;
+}
+
+/* ---- negative cases: stack options -------------------------------------- */
+
+static void test_create_bad_opts(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o;
+	struct pp_stack *st = NULL;
+	char spec[256];
+
+	o = opts_default();
+	assert_int_equal(pp_stack_create(NULL, &st), -EINVAL);
+	assert_int_equal(pp_stack_create(&o, NULL), -EINVAL);
+	o.sz = sizeof(o) - 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.flags = PP_STACK_F_ALL + 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.flags = 0x80000000u;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.nlanes = PP_LANES_MAX + 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.ntxq = PP_TXQ_MAX + 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.ip = 0;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.prefix = 33;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.placement = PP_PLACE_SPLIT + 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.mtu = 10;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o.mtu = 67; /* one below the IPv4 minimum */
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o.mtu = 2000; /* a 2000-byte packet does not fit a 2 KiB frame's room */
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.frame_size = 3000;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.ncpus = 1; /* and no cpus[] */
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	o = opts_default();
+	o.nic = "nope";
+	assert_int_equal(pp_stack_create(&o, &st), -ENOENT);
+	o.nic = "null:txring=3";
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	snprintf(spec, sizeof(spec), "pcap:%s/no/such/dir.pcap", fx->dir);
+	o.nic = spec;
+	assert_int_equal(pp_stack_create(&o, &st), -ENOENT);
+	assert_null(st);
+}
+
+/* The extremes that are allowed: MTU 68, 4 KiB frames with a 3000 MTU, and
+ * PP_LANES_MAX lanes; each stack comes up and goes down without a leak. */
+static void test_create_boundaries(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+
+	o.mtu = 68;
+	o.frames_per_lane = 64;
+	stack_up(fx, &o);
+	assert_int_equal(pp_udp_max_payload(NULL), -EINVAL);
+	stack_finish(fx);
+	pp_stack_destroy(fx->st);
+	fx->st = NULL;
+
+	o = opts_default();
+	o.frame_size = PP_FRAME_4K;
+	o.mtu = 3000;
+	o.frames_per_lane = 64;
+	stack_up(fx, &o);
+	stack_finish(fx);
+	pp_stack_destroy(fx->st);
+	fx->st = NULL;
+
+	o = opts_default();
+	o.nlanes = PP_LANES_MAX;
+	o.frames_per_lane = PP_BURST;
+	stack_up(fx, &o);
+	assert_int_equal(stats(fx)->nlanes, PP_LANES_MAX);
+	assert_int_equal(fx->ss->ntxq, PP_LANES_MAX);
+	assert_int_equal(fx->ss->pool_nframes, PP_LANES_MAX * PP_BURST);
+}
+
+/* ---- negative cases: sockets -------------------------------------------- */
+
+static void test_socket_bad(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	static struct pp_sock *socks[PP_SOCKS_MAX];
+	struct pp_sock *sk = NULL;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_socket(NULL, PP_SOCK_DGRAM, 0, &sk), -EINVAL);
+	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 1, &sk), -EINVAL); /* one lane */
+	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 0, NULL), -EINVAL);
+	assert_int_equal(pp_socket(fx->st, 1 /* SOCK_STREAM */, 0, &sk), -EPROTONOSUPPORT);
+	assert_int_equal(pp_socket(fx->st, 0, 0, &sk), -EPROTONOSUPPORT);
+	assert_null(sk);
+
+	/* boundary: exactly PP_SOCKS_MAX open, one more is -EMFILE, a close
+	 * frees a slot */
+	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
+		socks[i] = sock_new(fx, 0);
+	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 0, &sk), -EMFILE);
+	assert_int_equal(pp_close(socks[17]), 0);
+	socks[17] = sock_new(fx, 0);
+	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
+		assert_int_equal(pp_close(socks[i]), 0);
+	assert_int_equal(pp_close(NULL), -EINVAL);
+	assert_int_equal(pp_close(socks[0]), -EBADF);
+}
+
+static void test_bind_bad(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in sin = sin_of(OUR_IP, 4000), any = sin_of("0.0.0.0", 4000);
+	struct sockaddr_in foreign = sin_of("198.18.0.7", 4000), eph = sin_of(OUR_IP, 0);
+	struct sockaddr_in6 six;
+	struct pp_sock *a, *b;
+
+	stack_up(fx, &o);
+	a = sock_new(fx, 0);
+	b = sock_new(fx, 0);
+	memset(&six, 0, sizeof(six));
+	six.sin6_family = AF_INET6;
+	six.sin6_port = htons(4000);
+
+	assert_int_equal(pp_bind(NULL, SA(&sin), sizeof(sin)), -EINVAL);
+	assert_int_equal(pp_bind(a, NULL, sizeof(sin)), -EINVAL);
+	assert_int_equal(pp_bind(a, SA(&sin), sizeof(sin) - 1), -EINVAL);
+	/* as inet_bind(): a foreign family is -EAFNOSUPPORT */
+	assert_int_equal(pp_bind(a, SA(&six), sizeof(six)), -EAFNOSUPPORT);
+	assert_int_equal(pp_bind(a, SA(&foreign), sizeof(foreign)), -EADDRNOTAVAIL);
+	/* none of the failures bound anything */
+	assert_int_equal(pp_bind(a, SA(&sin), sizeof(sin)), 0);
+	assert_int_equal(pp_bind(a, SA(&sin), sizeof(sin)), -EINVAL);	/* twice */
+	assert_int_equal(pp_bind(a, SA(&eph), sizeof(eph)), -EINVAL);	/* twice */
+	assert_int_equal(pp_bind(b, SA(&sin), sizeof(sin)), -EADDRINUSE);
+	assert_int_equal(pp_bind(b, SA(&any), sizeof(any)), -EADDRINUSE);
+	/* port 0: an ephemeral port, then the socket is bound */
+	assert_int_equal(pp_bind(b, SA(&eph), sizeof(eph)), 0);
+	assert_int_equal(pp_bind(b, SA(&any), sizeof(any)), -EINVAL);
+	/* closing frees the port */
+	assert_int_equal(pp_close(a), 0);
+	assert_int_equal(pp_bind(a, SA(&sin), sizeof(sin)), -EBADF);
+	a = sock_new(fx, 0);
+	assert_int_equal(pp_bind(a, SA(&any), sizeof(any)), 0);
+	assert_int_equal(pp_close(a), 0);
+	assert_int_equal(pp_close(b), 0);
+	assert_int_equal(stats(fx)->stage[PP_STAGE_UDP].packets, 0);
+}
+
+static void test_sendto_bad(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000), port0 = sin_of(PEER_IP, 0);
+	struct sockaddr_in any = sin_of("0.0.0.0", 5000);
+	struct sockaddr_in6 six;
+	static uint8_t big[PP_UDP_MAX_PAYLOAD + 1];
+	struct iovec iov[2];
+	struct msghdr msg;
+	struct pp_sock *sk;
+	struct pp_stack_stats *s;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	memset(&six, 0, sizeof(six));
+	six.sin6_family = AF_INET6;
+	six.sin6_port = htons(5000);
+
+	assert_int_equal(pp_sendto(NULL, big, 10, 0, SA(&dst), sizeof(dst)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, big, 10, 0x1, SA(&dst), sizeof(dst)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, big, 10, PP_MSG_ALL + 1, SA(&dst), sizeof(dst)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, NULL, 10, 0, SA(&dst), sizeof(dst)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, big, 10, 0, SA(&dst), sizeof(dst) - 1), -EINVAL);
+	assert_int_equal(pp_send(sk, big, 10, 0), -EDESTADDRREQ);
+	assert_int_equal(pp_sendto(sk, big, 10, 0, SA(&six), sizeof(six)), -EAFNOSUPPORT);
+	assert_int_equal(pp_sendto(sk, big, 10, 0, SA(&port0), sizeof(port0)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, big, 10, 0, SA(&any), sizeof(any)), -EINVAL);
+	assert_int_equal(pp_sendto(sk, big, PP_UDP_MAX_PAYLOAD + 1, 0, SA(&dst), sizeof(dst)),
+			 -EMSGSIZE);
+	assert_int_equal(pp_sendmsg(sk, NULL, 0), -EINVAL);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &dst;
+	msg.msg_namelen = sizeof(dst);
+	msg.msg_iovlen = 1; /* and no iov */
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), -EINVAL);
+	iov[0].iov_base = big;
+	iov[0].iov_len = 4;
+	iov[1].iov_base = NULL;
+	iov[1].iov_len = 4;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), -EINVAL);
+	/* an iovec summing above the largest datagram */
+	iov[1].iov_base = big;
+	iov[1].iov_len = PP_UDP_MAX_PAYLOAD - 3;
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), -EMSGSIZE);
+	msg.msg_namelen = sizeof(dst) - 1;
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), -EINVAL);
+	assert_int_equal(pp_sock_set_pmtudisc(sk, 1), -EINVAL);
+	assert_int_equal(pp_sock_set_pmtudisc(NULL, PP_PMTUDISC_DO), -EINVAL);
+	assert_int_equal(pp_sock_set_pmtudisc(sk, PP_PMTUDISC_DO), 0);
+	assert_int_equal(pp_sendto(sk, big, 1473, 0, SA(&dst), sizeof(dst)), -EMSGSIZE);
+	/* nothing entered the journey, and the failures bound no port */
+	s = stats(fx);
+	assert_int_equal(s->stage[PP_STAGE_UDP].packets, 0);
+	assert_int_equal(s->pool_in_use, 0);
+
+	/* boundaries that go: exactly the MTU with DF, the largest datagram
+	 * (45 fragments), an empty datagram */
+	assert_int_equal(pp_sendto(sk, big, 1472, 0, SA(&dst), sizeof(dst)), 1472);
+	assert_int_equal(pp_sock_set_pmtudisc(sk, PP_PMTUDISC_DONT), 0);
+	assert_int_equal(pp_sendto(sk, big, PP_UDP_MAX_PAYLOAD, 0, SA(&dst), sizeof(dst)),
+			 PP_UDP_MAX_PAYLOAD);
+	iov[0].iov_len = PP_UDP_MAX_PAYLOAD - 3; /* the same as an iovec */
+	iov[1].iov_len = 3;
+	msg.msg_namelen = sizeof(dst);
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), PP_UDP_MAX_PAYLOAD);
+	assert_int_equal(pp_sendto(sk, NULL, 0, 0, SA(&dst), sizeof(dst)), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	s = stats(fx);
+	assert_int_equal(s->stage[PP_STAGE_UDP].packets, 4);
+	assert_int_equal(s->nic_tx_packets, 1 + 45 + 45 + 1);
+	assert_int_equal(drops_total(s), 0);
+	assert_int_equal(s->pool_in_use, 0);
+
+	/* a closed socket */
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(pp_sendto(sk, big, 10, 0, SA(&dst), sizeof(dst)), -EBADF);
+	assert_int_equal(pp_send(sk, big, 10, 0), -EBADF);
+	msg.msg_iovlen = 1;
+	iov[0].iov_len = 10;
+	assert_int_equal(pp_sendmsg(sk, &msg, 0), -EBADF);
+	assert_int_equal(pp_connect(sk, SA(&dst), sizeof(dst)), -EBADF);
+	assert_int_equal(pp_sock_set_tos(sk, 0x10), -EBADF);
+	assert_int_equal(pp_sock_set_nocheck(sk, 1), -EBADF);
+	assert_int_equal(stats(fx)->stage[PP_STAGE_UDP].packets, 4);
+}
+
+static void test_send_burst_bad(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	struct pp_skb *skbs[PP_BURST_MAX + 1] = {0}, *holes[2] = {0};
+	struct pp_sock *sk;
+	uint16_t off0, len0;
+	int maxp;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	maxp = pp_udp_max_payload(sk);
+	assert_int_equal(maxp, 1500 - 28);
+
+	assert_int_equal(pp_udp_alloc_burst(NULL, skbs, 1), -EINVAL);
+	assert_int_equal(pp_udp_alloc_burst(sk, NULL, 1), -EINVAL);
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, PP_BURST_MAX + 1), -EINVAL);
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, 2), 2);
+	assert_non_null(pp_skb_put(skbs[0], 10));
+	assert_non_null(pp_skb_put(skbs[1], (uint32_t)maxp + 1));
+	off0 = skbs[0]->data_off;
+	len0 = skbs[0]->len;
+
+	assert_int_equal(pp_udp_send_burst(NULL, skbs, 2, SA(&dst), sizeof(dst), 0), -EINVAL);
+	assert_int_equal(pp_udp_send_burst(sk, NULL, 2, SA(&dst), sizeof(dst), 0), -EINVAL);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, PP_BURST_MAX + 1, SA(&dst), sizeof(dst), 0),
+			 -EINVAL);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 1, SA(&dst), sizeof(dst), 0x1), -EINVAL);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 1, SA(&dst), sizeof(dst) - 1, 0), -EINVAL);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 1, NULL, 0, 0), -EDESTADDRREQ);
+	holes[0] = skbs[0];
+	assert_int_equal(pp_udp_send_burst(sk, holes, 2, SA(&dst), sizeof(dst), 0), -EINVAL);
+	/* the second is one byte too big: nothing is taken, not even the first */
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 2, SA(&dst), sizeof(dst), 0), -EMSGSIZE);
+	assert_int_equal(skbs[0]->data_off, off0);
+	assert_int_equal(skbs[0]->len, len0);
+	assert_int_equal(skbs[0]->state, PP_SKB_ALLOCATED);
+	assert_int_equal(skbs[1]->state, PP_SKB_ALLOCATED);
+	assert_int_equal(stats(fx)->stage[PP_STAGE_UDP].packets, 0);
+	assert_int_equal(fx->ss->pool_in_use, 2);
+
+	/* boundary: exactly the largest payload is taken */
+	assert_int_equal(pp_skb_trim(skbs[1], (uint32_t)maxp), 0);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 2, SA(&dst), sizeof(dst), 0), 2);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	assert_int_equal(stats(fx)->nic_tx_packets, 2);
+	assert_int_equal(fx->ss->pool_in_use, 0);
+
+	/* freeing what was not sent */
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, 3), 3);
+	assert_int_equal(pp_sock_free_skbs(NULL, skbs, 3), -EINVAL);
+	assert_int_equal(pp_sock_free_skbs(sk, NULL, 3), -EINVAL);
+	assert_int_equal(pp_sock_free_skbs(sk, skbs, 3), 0);
+	assert_int_equal(stats(fx)->pool_in_use, 0);
+	assert_int_equal(fx->ss->pool_bad_free, 0);
+}
+
+static void test_stats_bad(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	uint8_t *buf = aligned_alloc(PP_CACHE_LINE, sizeof(struct pp_stack_stats) + PP_CACHE_LINE);
+
+	assert_non_null(buf);
+	stack_up(fx, &o);
+	assert_int_equal(pp_stack_stats(NULL, fx->ss), -EINVAL);
+	assert_int_equal(pp_stack_stats(fx->st, NULL), -EINVAL);
+	assert_int_equal(pp_stack_stats(fx->st, (struct pp_stack_stats *)(buf + 8)), -EINVAL);
+	assert_int_equal(pp_stack_stats(fx->st, (struct pp_stack_stats *)(buf + 32)), -EINVAL);
+	assert_int_equal(pp_stack_stats(fx->st, (struct pp_stack_stats *)buf), 0);
+	assert_string_equal(pp_stage_name(PP_STAGE_MAX), "unknown");
+	assert_string_equal(pp_stage_name(PP_STAGE_IP), "ip");
+	assert_int_equal(pp_lane_poll(fx->st, 1), -EINVAL);
+	assert_int_equal(pp_lane_flush(NULL, 0, 10), -EINVAL);
+	assert_int_equal(pp_lane_attach(fx->st, 1), -EINVAL);
+	assert_int_equal(pp_route_add(fx->st, ip4("10.0.0.1"), 24, 0), -EINVAL); /* host bits */
+	assert_int_equal(pp_route_add(fx->st, ip4("10.0.0.0"), 33, 0), -EINVAL);
+	assert_int_equal(pp_route_del(fx->st, ip4("10.0.0.0"), 24), -ENOENT);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), NULL), -EINVAL);
+	assert_int_equal(pp_neigh_add(fx->st, 0, peer_mac), -EINVAL);
+	assert_int_equal(pp_neigh_del(fx->st, ip4(PEER_IP)), -ENOENT);
+	assert_int_equal(pp_xps_set(fx->st, 0, 1), -EINVAL); /* one queue */
+	free(buf);
+}
+
+/* ---- early exits: dropped, freed and counted ---------------------------- */
+
+/* No route: the call succeeds (routing happens after it), the ip stage drops
+ * the datagram as no_route and its frame is back at once. A default route
+ * then makes the same send go out. */
+static void test_no_route(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in far = sin_of("10.1.2.3", 53);
+	struct pp_stack_stats *s;
+	static uint8_t big[3000];
+	uint8_t buf[100] = {0};
+	struct pp_sock *sk;
+
+	stack_up(fx, &o);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), sizeof(buf));
+	assert_int_equal(pp_sendto(sk, big, 3000, 0, SA(&far), sizeof(far)), 3000); /* 3 fragments */
+	s = stats(fx);
+	assert_int_equal(s->stage[PP_STAGE_IP].packets, 2);
+	assert_int_equal(drops_of(s, PP_STAGE_IP, PP_DROP_NO_ROUTE), 2);
+	assert_int_equal(drops_total(s), 2);
+	assert_int_equal(s->nic_tx_packets, 0);
+	assert_int_equal(s->pool_in_use, 0); /* the fragment chain too */
+
+	assert_int_equal(pp_route_add(fx->st, 0, 0, ip4(GW_IP)), 0);
+	assert_int_equal(pp_route_add(fx->st, 0, 0, ip4(GW_IP)), -EEXIST);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(GW_IP), gw_mac), 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), sizeof(buf));
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	s = stats(fx);
+	assert_int_equal(s->nic_tx_packets, 1);
+	assert_int_equal(drops_total(s), 2);
+	assert_int_equal(pp_route_del(fx->st, 0, 0), 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), sizeof(buf));
+	s = stats(fx);
+	assert_int_equal(drops_of(s, PP_STAGE_IP, PP_DROP_NO_ROUTE), 3);
+	assert_int_equal(s->nic_tx_packets, 1);
+	assert_int_equal(s->pool_in_use, 0);
+}
+
+/* A neighbour nobody answers: the datagrams are held while three ARP
+ * probes go out a second apart, then dropped as neigh_failed. */
+static void test_neigh_failed(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	struct pp_stack_stats *s;
+	uint8_t buf[64] = {0};
+	uint64_t t0, failed_at = 0;
+	struct pp_sock *sk;
+
+	stack_up(fx, &o);
+	sk = sock_new(fx, 0);
+	t0 = now_ns();
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&dst), sizeof(dst)),
+				 sizeof(buf));
+	s = stats(fx);
+	assert_int_equal(s->pool_in_use, 5); /* held, not lost */
+	assert_int_equal(drops_total(s), 0);
+	while (now_ns() - t0 < 5000000000ull) {
+		struct timespec ts = {0, 1000000};
+
+		assert_true(pp_lane_poll(fx->st, 0) >= 0);
+		s = stats(fx);
+		if (drops_of(s, PP_STAGE_NEIGH, PP_DROP_NEIGH_FAILED) == 5) {
+			failed_at = now_ns();
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	assert_true(failed_at != 0);
+	/* mcast_probes 3, retrans 1 s: not before the third probe's time ran out */
+	assert_true(failed_at - t0 >= 2500000000ull);
+	assert_int_equal(drops_total(s), 5);
+	assert_int_equal(s->nic_tx_packets, 3); /* the three ARP requests */
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	assert_int_equal(stats(fx)->pool_in_use, 0);
+}
+
+/*
+ * The pool runs dry while a neighbour is unresolved (every frame held on its
+ * pending queue): non-blocking sends get -EAGAIN, nothing is lost. Once the
+ * neighbour resolves, the held datagrams leave in the order they were sent
+ * and every frame comes home, so sending works again.
+ */
+static void test_pool_exhausted(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	struct pp_stack_stats *s;
+	struct frame *fr;
+	uint8_t buf[200];
+	unsigned int nfr, nudp = 0, narp = 0;
+	uint32_t ok = 0;
+	struct pp_skb *one[1];
+	struct pp_sock *sk;
+	ssize_t r;
+
+	o.nic = pcap_spec(fx, "");
+	o.frames_per_lane = 64;
+	stack_up(fx, &o);
+	sk = sock_new(fx, 0);
+	bind_port(sk, 4000);
+	for (;;) {
+		fill_payload(buf, sizeof(buf), ok);
+		r = pp_sendto(sk, buf, sizeof(buf), PP_MSG_DONTWAIT, SA(&dst), sizeof(dst));
+		if (r == -EAGAIN)
+			break;
+		assert_int_equal(r, sizeof(buf));
+		ok++;
+		assert_true(ok <= 64);
+	}
+	/* every frame but those of the ARP request (sent and reaped) is held */
+	assert_in_range(ok, 60, 64);
+	s = stats(fx);
+	assert_int_equal(s->pool_in_use, ok);
+	assert_true(s->pool_alloc_fail > 0);
+	assert_int_equal(drops_total(s), 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), PP_MSG_DONTWAIT, SA(&dst), sizeof(dst)),
+			 -EAGAIN);
+	assert_int_equal(pp_udp_alloc_burst(sk, one, 1), 0);
+
+	assert_int_equal(pp_neigh_update(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	s = stats(fx);
+	assert_int_equal(s->pool_in_use, 0);
+	assert_int_equal(drops_total(s), 0);
+	/* frames came back: a blocking send goes through */
+	fill_payload(buf, sizeof(buf), ok);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&dst), sizeof(dst)), sizeof(buf));
+	ok++;
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	stack_finish(fx);
+
+	fr = malloc(sizeof(*fr) * 128);
+	assert_non_null(fr);
+	nfr = read_frames(fx->pcap, fr, 128);
+	for (unsigned int i = 0; i < nfr; i++) {
+		if (frame_is_arp(&fr[i])) {
+			assert_int_equal(nudp, 0); /* the request went before any datagram */
+			narp++;
+			continue;
+		}
+		assert_true(frame_is_udp(&fr[i]));
+		assert_memory_equal(fr[i].b, peer_mac, 6);
+		assert_int_equal(udp_seq(&fr[i]), nudp); /* in order, none missing */
+		nudp++;
+	}
+	assert_int_equal(nudp, ok);
+	assert_in_range(narp, 1, 3);
+	free(fr);
+}
+
+/*
+ * A qdisc with a small limit (8) in front of a slow driver (one frame per
+ * call, a 4-slot ring: pace=1 alone would not hold anything back, since the
+ * ring is reaped after every call and the qdisc is bypassed frame by frame).
+ *
+ * A sender that outruns the driver is held back by the qdisc's room (the
+ * stack's sk_sndbuf): non-blocking sends see -EAGAIN, blocking ones wait, and
+ * nothing is dropped. Datagrams held for an unresolved neighbour are not
+ * seen by that check: released all at once, they overflow the qdisc, and
+ * what does not fit is dropped as qdisc_full and counted, while the
+ * driver's full ring never loses a packet (requeued). Whatever leaves does
+ * so in order (tail drop keeps FIFO).
+ */
+static void test_qdisc_full(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000), cold = sin_of("198.18.0.3", 5000);
+	const uint32_t n = 256, nheld = 64;
+	struct pp_stack_stats *s;
+	struct frame *fr;
+	uint8_t buf[300];
+	uint64_t qfull;
+	unsigned int nfr, nudp = 0, again = 0;
+	uint32_t seq = 0, last = 0;
+	struct pp_sock *sk;
+	ssize_t r;
+
+	o.nic = pcap_spec(fx, ",pace=1,txring=4");
+	o.qdisc_limit = 8;
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	for (uint32_t i = 0; i < n; i++) {
+		fill_payload(buf, sizeof(buf), seq);
+		r = pp_sendto(sk, buf, sizeof(buf), PP_MSG_MORE | PP_MSG_DONTWAIT, SA(&dst),
+			      sizeof(dst));
+		if (r == -EAGAIN) {
+			again++;
+			continue;
+		}
+		assert_int_equal(r, sizeof(buf));
+		seq++;
+	}
+	print_message("non-blocking: %u of %u sent, %u -EAGAIN\n", seq, n, again);
+	assert_true(again > 0);
+	for (uint32_t i = 0; i < n; i++) {
+		fill_payload(buf, sizeof(buf), seq++);
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), PP_MSG_MORE, SA(&dst), sizeof(dst)),
+				 sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 2000), 0);
+	s = stats(fx);
+	assert_int_equal(drops_total(s), 0);
+	assert_int_equal(s->nic_tx_packets, seq);
+	assert_true(s->qdisc_bypass < seq); /* the qdisc did hold some */
+
+	/* held for 198.18.0.3, then released together */
+	for (uint32_t i = 0; i < nheld; i++) {
+		fill_payload(buf, sizeof(buf), seq + i);
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&cold), sizeof(cold)),
+				 sizeof(buf));
+	}
+	assert_int_equal(stats(fx)->pool_in_use, nheld);
+	assert_int_equal(pp_neigh_update(fx->st, ip4("198.18.0.3"), gw_mac), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 2000), 0);
+	s = stats(fx);
+	qfull = drops_of(s, PP_STAGE_QDISC, PP_DROP_QDISC_FULL);
+	print_message("released %u: %lu dropped qdisc_full\n", nheld, (unsigned long)qfull);
+	assert_true(qfull > 0 && qfull < nheld);
+	assert_int_equal(drops_why(s, PP_DROP_RING_FULL), 0);
+	assert_int_equal(drops_total(s), qfull);
+	/* datagrams + the ARP request for .3 */
+	assert_int_equal(s->nic_tx_packets + qfull, seq + nheld + 1);
+	assert_int_equal(s->qdisc_backlog, 0);
+	assert_int_equal(s->pool_in_use, 0);
+	stack_finish(fx);
+
+	fr = malloc(sizeof(*fr) * (n * 2 + nheld + 1));
+	assert_non_null(fr);
+	nfr = read_frames(fx->pcap, fr, n * 2 + nheld + 1);
+	for (unsigned int i = 0; i < nfr; i++) {
+		uint32_t q;
+
+		if (!frame_is_udp(&fr[i]))
+			continue;
+		q = udp_seq(&fr[i]);
+		if (nudp < seq)
+			assert_int_equal(q, nudp); /* every one before the overflow */
+		else
+			assert_true(q > last);	/* survivors of the overflow, in order */
+		last = q;
+		nudp++;
+	}
+	assert_int_equal(nudp + qfull, seq + nheld);
+	free(fr);
+}
+
+/* ---- what reaches the wire ---------------------------------------------- */
+
+/* Compare two frames of the same datagram: identical but for the IPv4 ID
+ * and header checksum, which differ between datagrams. */
+static void assert_same_but_id(const struct frame *a, const struct frame *b)
+{
+	const unsigned int id = PP_ETH_HLEN + 4, ck = PP_ETH_HLEN + 10;
+
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->b, b->b, id);
+	assert_memory_equal(a->b + id + 2, b->b + id + 2, ck - id - 2);
+	assert_memory_equal(a->b + ck + 2, b->b + ck + 2, a->len - ck - 2);
+}
+
+/*
+ * sendmsg() with an iovec cut in odd pieces (empty ones too) gives the same
+ * frames as send() of one buffer: the copy and its running checksum across
+ * piece boundaries (cf. csum_and_copy_from_iter) are right, also where the
+ * pieces straddle the fragment boundaries of a fragmented datagram.
+ */
+static void test_iovec_same_bytes(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	static const size_t sizes[] = {1, 2, 7, 61, 1472, 1473, 3001};
+	static const size_t cuts[] = {1, 0, 3, 7, 0, 13, 1, 250, 1001, 1};
+	static uint8_t buf[4000];
+	struct iovec iov[16];
+	struct msghdr msg;
+	struct frame *fr;
+	unsigned int nfr, i = 0;
+	unsigned int per[sizeof(sizes) / sizeof(sizes[0])];
+	struct pp_sock *sk;
+
+	o.nic = pcap_spec(fx, "");
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	bind_port(sk, 4000);
+	assert_int_equal(pp_connect(sk, SA(&dst), sizeof(dst)), 0);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t len = sizes[k], off = 0, c = 0;
+		unsigned int niov = 0;
+
+		fill_payload(buf, len, (uint32_t)k);
+		assert_int_equal(pp_send(sk, buf, len, 0), (ssize_t)len);
+		while (off < len) {
+			size_t piece = cuts[c++ % (sizeof(cuts) / sizeof(cuts[0]))];
+
+			if (piece > len - off || niov == 15)
+				piece = len - off;
+			iov[niov].iov_base = buf + off;
+			iov[niov].iov_len = piece;
+			niov++;
+			off += piece;
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = niov;
+		assert_true(niov > 1 || len == 1);
+		assert_int_equal(pp_sendmsg(sk, &msg, 0), (ssize_t)len);
+		per[k] = len + 28 <= 1500 ? 1 : (unsigned int)((len + 8 + 1479) / 1480);
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	assert_int_equal(drops_total(stats(fx)), 0);
+	stack_finish(fx);
+
+	fr = malloc(sizeof(*fr) * 64);
+	assert_non_null(fr);
+	nfr = read_frames(fx->pcap, fr, 64);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (unsigned int f = 0; f < per[k]; f++) {
+			assert_true(i + per[k] + f < nfr);
+			assert_same_but_id(&fr[i + f], &fr[i + per[k] + f]);
+		}
+		/* and it is the payload we sent (first fragment's part of it) */
+		if (per[k] == 1) {
+			uint16_t plen;
+			const uint8_t *p = udp_payload(&fr[i], &plen);
+
+			fill_payload(buf, sizes[k], (uint32_t)k);
+			assert_int_equal(plen, sizes[k]);
+			assert_memory_equal(p, buf, plen);
+		}
+		i += 2 * per[k];
+	}
+	assert_int_equal(i, nfr);
+	free(fr);
+}
+
+/* RFC 1071 sum of @len bytes, folded to 16 bits, not complemented. */
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * A payload of @len (even, >= 2) bytes whose UDP checksum computes to 0 from
+ * @sport to @dport: solve for the last 16-bit word so the one's complement
+ * sum of pseudo-header, header and payload is 0xffff.
+ */
+static void zero_csum_payload(uint8_t *p, size_t len, uint16_t sport, uint16_t dport)
+{
+	uint8_t ph[20];
+	uint32_t saddr = ip4(OUR_IP), daddr = ip4(PEER_IP), s;
+	uint16_t ulen = (uint16_t)(len + PP_UDP_HLEN);
+
+	fill_payload(p, len, 0xc5c5);
+	p[len - 2] = p[len - 1] = 0;
+	memcpy(ph, &saddr, 4);
+	memcpy(ph + 4, &daddr, 4);
+	ph[8] = 0;
+	ph[9] = PP_IPPROTO_UDP;
+	ph[10] = (uint8_t)(ulen >> 8);
+	ph[11] = (uint8_t)ulen;
+	ph[12] = (uint8_t)(sport >> 8); /* UDP header, checksum 0 */
+	ph[13] = (uint8_t)sport;
+	ph[14] = (uint8_t)(dport >> 8);
+	ph[15] = (uint8_t)dport;
+	ph[16] = (uint8_t)(ulen >> 8);
+	ph[17] = (uint8_t)ulen;
+	ph[18] = ph[19] = 0;
+	s = sum16(p, len, sum16(ph, 20, 0));
+	s = 0xffff - s;
+	p[len - 2] = (uint8_t)(s >> 8);
+	p[len - 1] = (uint8_t)s;
+	assert_int_equal(sum16(p, len, sum16(ph, 20, 0)), 0xffff);
+}
+
+/*
+ * tshark, with checksum validation on, finds every IPv4 and UDP checksum
+ * good: odd lengths, the one-frame limit, fragmented datagrams (checked over
+ * the reassembled datagram), a payload whose checksum computes to 0, which
+ * must go out as 0xffff. A socket with SO_NO_CHECK sends 0, which tshark
+ * reports as absent: the check can tell.
+ */
+static void test_checksums_tshark(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	static const size_t sizes[] = {1, 3, 5, 17, 255, 999, 1471, 1472, 1473, 2999, 4001};
+	const unsigned int nsz = sizeof(sizes) / sizeof(sizes[0]);
+	static char lines[64][256];
+	static uint8_t buf[4096];
+	unsigned int n, good = 0, zero_seen = 0;
+	struct pp_sock *sk, *nock;
+
+	if (!have_tshark()) {
+		print_message("tshark not installed: skipping the checksum checks\n");
+		skip();
+	}
+	o.nic = pcap_spec(fx, "");
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	bind_port(sk, 4000);
+	nock = sock_new(fx, 0);
+	bind_port(nock, 4001);
+	assert_int_equal(pp_sock_set_nocheck(nock, 1), 0);
+	for (unsigned int k = 0; k < nsz; k++) {
+		fill_payload(buf, sizes[k], k);
+		assert_int_equal(pp_sendto(sk, buf, sizes[k], 0, SA(&dst), sizeof(dst)),
+				 (ssize_t)sizes[k]);
+	}
+	zero_csum_payload(buf, 16, 4000, 5000);
+	assert_int_equal(pp_sendto(sk, buf, 16, 0, SA(&dst), sizeof(dst)), 16);
+	fill_payload(buf, 33, 1);
+	assert_int_equal(pp_sendto(nock, buf, 33, 0, SA(&dst), sizeof(dst)), 33);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	stack_finish(fx);
+
+	n = tshark_lines(fx, "udp", "-e udp.srcport -e udp.length -e udp.checksum "
+			 "-e udp.checksum.status -e ip.checksum.status", lines, 64);
+	assert_int_equal(n, nsz + 2);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int sport, ulen, ucs, ust, ist;
+
+		print_message("%s\n", lines[i]);
+		assert_int_equal(sscanf(lines[i], "%u %u 0x%x %u %u", &sport, &ulen, &ucs, &ust,
+					&ist), 5);
+		assert_int_equal(ist, TS_CSUM_GOOD);
+		if (sport == 4001) {
+			assert_int_equal(ucs, 0);
+			assert_int_equal(ust, TS_CSUM_NOT_PRESENT);
+			continue;
+		}
+		assert_int_equal(ust, TS_CSUM_GOOD);
+		if (i < nsz)
+			assert_int_equal(ulen, sizes[i] + PP_UDP_HLEN);
+		if (ulen == 16 + PP_UDP_HLEN) {
+			assert_int_equal(ucs, 0xffff);
+			zero_seen++;
+		}
+		good++;
+	}
+	assert_int_equal(good, nsz + 1);
+	assert_int_equal(zero_seen, 1);
+	/* every fragment's IPv4 header checksum too */
+	n = tshark_lines(fx, "ip.checksum.status != 1", "-e frame.number", lines, 64);
+	assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_bad_opts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sendto_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_burst_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neigh_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qdisc_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iovec_same_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checksums_tshark, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
