@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stack.c - what the stack does below the socket, seen through the
+ * public API: pfifo_fast's priority order when the driver is slow (cf.
+ * pfifo_fast_dequeue(): band 0 before 1 before 2, FIFO inside a band),
+ * queue selection by XPS map or flow hash (cf. netdev_pick_tx(),
+ * get_xps_queue(), skb_tx_hash()), and a connected socket's cached route
+ * being revalidated when the routing table changes (cf. sk_dst_check()).
+ *
+ * The priority order is judged by tshark from the pcap NIC's file (skipped,
+ * with a message, when tshark is absent); queue counts come from the TX
+ * queues' own counters (pp__txq_stats), since the pcap NIC writes every
+ * queue to one file; next-hop MACs are read back with libpcap.
+ *
+ * Every test ends with the stack torn down and the pool full again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <pktpipe/prot/eth.h>
+#include <pktpipe/prot/ipv4.h>
+#include <pktpipe/prot/udp.h>
+#include <pktpipe/sock.h>
+#include <pktpipe/stack.h>
+
+#include "proto/stack_priv.h"
+
+#define OUR_IP "198.18.0.1"
+#define PEER_IP "198.18.0.2"
+#define GW1_IP "198.18.0.254"
+#define GW2_IP "198.18.0.253"
+
+static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t gw1_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
+static const uint8_t gw2_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfd};
+
+struct fx {
+	struct pp_stack *st;
+	struct pp_stack_stats *ss;
+	bool torn;
+	char dir[96];
+	char pcap[128];
+	char spec[160];
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static struct sockaddr_in sin_of(const char *ip, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = ip4(ip);
+	return sin;
+}
+
+#define SA(p) ((const struct sockaddr *)(p))
+
+static struct pp_stack_opts opts_default(void)
+{
+	struct pp_stack_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.nic = "null";
+	o.ip = ip4(OUR_IP);
+	o.prefix = 24;
+	o.flags = PP_STACK_F_NO_PIN; /* the cmocka thread runs the lanes */
+	return o;
+}
+
+static const char *pcap_spec(struct fx *fx, const char *extra)
+{
+	int n = snprintf(fx->spec, sizeof(fx->spec), "pcap:%s%s", fx->pcap, extra);
+
+	assert_true(n > 0 && n < 128);
+	return fx->spec;
+}
+
+static void stack_up(struct fx *fx, const struct pp_stack_opts *o)
+{
+	assert_null(fx->st);
+	assert_int_equal(pp_stack_create(o, &fx->st), 0);
+	fx->torn = false;
+}
+
+static struct pp_stack_stats *stats(struct fx *fx)
+{
+	assert_int_equal(pp_stack_stats(fx->st, fx->ss), 0);
+	return fx->ss;
+}
+
+static uint64_t drops_total(const struct pp_stack_stats *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
+		n += pp_stage_stats_drops(&s->stage[i]);
+	return n;
+}
+
+/* Teardown short of freeing the pool (closes the NIC: a pcap file is then
+ * complete); every frame must be home. */
+static void stack_finish(struct fx *fx)
+{
+	struct pp_stack_stats *s;
+
+	if (!fx->st || fx->torn)
+		return;
+	fx->torn = true;
+	for (unsigned int k = 0; k < PP_LANES_MAX; k++)
+		pp_lane_detach(fx->st, k);
+	pp__stack_teardown(fx->st);
+	s = stats(fx);
+	assert_int_equal(s->pool_bad_free, 0);
+	assert_int_equal(s->pool_in_use, 0);
+	assert_int_equal(s->pool_allocs, s->pool_frees);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	const char *tmp = getenv("TMPDIR");
+
+	assert_non_null(fx);
+	fx->ss = aligned_alloc(PP_CACHE_LINE, sizeof(*fx->ss));
+	assert_non_null(fx->ss);
+	if (!tmp || !*tmp || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(fx->dir, sizeof(fx->dir), "%s/pp_stack_XXXXXX", tmp);
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->pcap, sizeof(fx->pcap), "%s/out.pcap", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	if (fx->st) {
+		stack_finish(fx);
+		pp_stack_destroy(fx->st);
+	}
+	unlink(fx->pcap);
+	rmdir(fx->dir);
+	free(fx->ss);
+	free(fx);
+	return 0;
+}
+
+static struct pp_sock *sock_new(struct fx *fx, unsigned int lane)
+{
+	struct pp_sock *sk = NULL;
+
+	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, lane, &sk), 0);
+	return sk;
+}
+
+static void put_seq(uint8_t *p, size_t len, uint32_t seq)
+{
+	uint32_t be = htonl(seq);
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seq + i);
+	memcpy(p, &be, 4);
+}
+
+struct frame {
+	uint32_t len;
+	uint8_t b[PP_FRAME_2K];
+};
+
+static unsigned int read_frames(const char *file, struct frame *out, unsigned int max)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned int n = 0;
+	pcap_t *pd = pcap_open_offline(file, err);
+
+	if (!pd)
+		fail_msg("pcap_open_offline(%s): %s", file, err);
+	while (pcap_next_ex(pd, &h, &data) == 1) {
+		assert_true(n < max);
+		assert_true(h->caplen == h->len && h->len <= sizeof(out[n].b));
+		out[n].len = h->len;
+		memcpy(out[n].b, data, h->len);
+		n++;
+	}
+	pcap_close(pd);
+	return n;
+}
+
+static uint32_t frame_seq(const struct frame *f)
+{
+	const uint8_t *p = f->b + PP_ETH_HLEN + PP_IPV4_HLEN + PP_UDP_HLEN;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool have_tshark(void)
+{
+	return system("command -v tshark >/dev/null 2>&1") == 0;
+}
+
+/* Per TX queue frames handed to the NIC (sent = bypassed + dequeued). */
+static void queue_sent(struct fx *fx, uint64_t *sent)
+{
+	for (uint16_t q = 0; q < fx->st->ntxq; q++) {
+		struct pp_txq_stats ts;
+
+		pp__txq_stats(fx->st->txqs[q].txq, &ts);
+		sent[q] = ts.sent;
+	}
+}
+
+/* ---- pfifo_fast order ----------------------------------------------------- */
+
+/*
+ * Three sockets whose TOS gives the three pfifo_fast bands (cf.
+ * rt_tos2priority() and prio2band[]): 0x10 (IPTOS_LOWDELAY ->
+ * TC_PRIO_INTERACTIVE -> band 0), 0 (best effort -> band 1), 0x08
+ * (IPTOS_THROUGHPUT -> TC_PRIO_BULK -> band 2). They send interleaved,
+ * batched with PP_MSG_MORE so each burst of 32 reaches the qdisc at once,
+ * while the driver takes one frame per call into a 4-frame ring. Once the
+ * first frames have bypassed the empty qdisc, every band-0 datagram must
+ * leave before every band-1 one, and those before every band-2 one, each
+ * band in the order it was sent. tshark reads the TOS and the payload's
+ * sequence number from the file.
+ */
+static void test_pfifo_fast_order(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in dst = sin_of(PEER_IP, 5000);
+	static const uint8_t tos[3] = {0x10, 0x00, 0x08};
+	const uint32_t per = 100, total = 3 * per;
+	struct pp_sock *sk[3];
+	uint32_t last_seq[3] = {0}, seen[3] = {0};
+	uint64_t bypassed;
+	uint8_t buf[64];
+	char line[512], cmd[768];
+	unsigned int n = 0, band = 0, inversions = 0, prev_seq = 0;
+	FILE *f;
+
+	/* the mapping the test relies on (cf. ip_tos2prio[], prio2band[]) */
+	for (unsigned int b = 0; b < 3; b++)
+		assert_int_equal(pp__txq_band(pp__tos_to_prio(tos[b])), b);
+	if (!have_tshark()) {
+		print_message("tshark not installed: skipping the pfifo_fast order check\n");
+		skip();
+	}
+	o.nic = pcap_spec(fx, ",pace=1,txring=4");
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	for (unsigned int b = 0; b < 3; b++) {
+		sk[b] = sock_new(fx, 0);
+		assert_int_equal(pp_sock_set_tos(sk[b], tos[b]), 0);
+	}
+	assert_int_equal(pp_sock_set_tos(NULL, 0), -EINVAL);
+	for (uint32_t i = 0; i < total; i++) {
+		put_seq(buf, sizeof(buf), i);
+		assert_int_equal(pp_sendto(sk[i % 3], buf, sizeof(buf), PP_MSG_MORE, SA(&dst),
+					   sizeof(dst)),
+				 sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 2000), 0);
+	bypassed = stats(fx)->qdisc_bypass;
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, total);
+	print_message("%lu of %u bypassed the qdisc\n", (unsigned long)bypassed, total);
+	/* the driver was slow: only the first frames found the qdisc empty */
+	assert_true(bypassed > 0 && bypassed <= 8);
+	stack_finish(fx);
+
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
+		 "-Y udp -T fields -E separator=/s -e ip.dsfield -e udp.checksum.status "
+		 "-e udp.payload 2>/dev/null",
+		 fx->pcap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int ds, cs, seq, b;
+		char hex[9] = {0};
+		char *p = strrchr(line, ' ');
+		size_t k = 0;
+
+		assert_int_equal(sscanf(line, "0x%x %u", &ds, &cs), 2);
+		assert_non_null(p);
+		for (p++; *p && k < 8; p++)
+			if (*p != ':')
+				hex[k++] = *p;
+		assert_int_equal(sscanf(hex, "%8x", &seq), 1);
+		assert_int_equal(cs, 1); /* good UDP checksum */
+		for (b = 0; b < 3 && tos[b] != ds; b++)
+			;
+		assert_true(b < 3);
+		assert_int_equal(seq % 3, b); /* the TOS of the socket that sent it */
+		if (n > 0 && seq < prev_seq)
+			inversions++;
+		if (n >= bypassed) {
+			/* bands never go back up; FIFO inside a band */
+			assert_true(b >= band);
+			band = b;
+		}
+		assert_true(seen[b] == 0 || seq > last_seq[b]);
+		last_seq[b] = seq;
+		seen[b]++;
+		prev_seq = seq;
+		n++;
+	}
+	assert_int_equal(pclose(f), 0);
+	assert_int_equal(n, total);
+	for (unsigned int b = 0; b < 3; b++)
+		assert_int_equal(seen[b], per);
+	/* the order is not the send order: the test saw the qdisc at work */
+	assert_true(inversions > 0);
+	assert_int_equal(band, 2);
+}
+
+/* ---- queue selection ------------------------------------------------------ */
+
+/*
+ * ntxq = 4, one lane. With the default XPS map the lane sends everything on
+ * its own queue 0; with the map cleared (pp_xps_set(st, 0, -1)) 1024 flows
+ * spread over all four queues, each flow staying on one queue; an explicit
+ * entry sends everything to that queue.
+ */
+static void test_xps_vs_hash(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	uint64_t before[4], after[4];
+	uint8_t buf[32] = {0};
+	struct pp_sock *sk;
+	unsigned int busy = 0;
+
+	o.ntxq = 4;
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_xps_set(fx->st, 0, 4), -EINVAL);
+	assert_int_equal(pp_xps_set(fx->st, 0, -2), -EINVAL);
+	assert_int_equal(pp_xps_set(fx->st, 1, 0), -EINVAL);
+	assert_int_equal(pp_xps_set(NULL, 0, 0), -EINVAL);
+	sk = sock_new(fx, 0);
+
+	/* default map: lane 0 -> queue 0 */
+	for (unsigned int i = 0; i < 1024; i++) {
+		struct sockaddr_in d = sin_of(PEER_IP, (uint16_t)(10000 + i));
+
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), PP_MSG_MORE, SA(&d), sizeof(d)),
+				 sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	queue_sent(fx, before);
+	assert_int_equal(before[0], 1024);
+	assert_int_equal(before[1] + before[2] + before[3], 0);
+
+	/* hashed: 1024 flows over 4 queues, 256 expected each (sd ~14) */
+	assert_int_equal(pp_xps_set(fx->st, 0, -1), 0);
+	for (unsigned int i = 0; i < 1024; i++) {
+		struct sockaddr_in d = sin_of(PEER_IP, (uint16_t)(10000 + i));
+
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), PP_MSG_MORE, SA(&d), sizeof(d)),
+				 sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	queue_sent(fx, after);
+	for (unsigned int q = 0; q < 4; q++) {
+		uint64_t d = after[q] - before[q];
+
+		print_message("queue %u: %lu of 1024 flows\n", q, (unsigned long)d);
+		assert_in_range(d, 180, 332);
+	}
+	assert_int_equal(after[0] + after[1] + after[2] + after[3] - 1024, 1024);
+
+	/* one flow, 64 datagrams: one queue gets all of them */
+	memcpy(before, after, sizeof(before));
+	for (unsigned int i = 0; i < 64; i++) {
+		struct sockaddr_in d = sin_of(PEER_IP, 4242);
+
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), PP_MSG_MORE, SA(&d), sizeof(d)),
+				 sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	queue_sent(fx, after);
+	for (unsigned int q = 0; q < 4; q++) {
+		uint64_t d = after[q] - before[q];
+
+		assert_true(d == 0 || d == 64);
+		busy += d == 64;
+	}
+	assert_int_equal(busy, 1);
+
+	/* an explicit entry */
+	assert_int_equal(pp_xps_set(fx->st, 0, 2), 0);
+	memcpy(before, after, sizeof(before));
+	for (unsigned int i = 0; i < 100; i++) {
+		struct sockaddr_in d = sin_of(PEER_IP, (uint16_t)(20000 + i));
+
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), sizeof(buf));
+	}
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	queue_sent(fx, after);
+	assert_int_equal(after[2] - before[2], 100);
+	assert_int_equal(after[0] + after[1] + after[3], before[0] + before[1] + before[3]);
+	assert_int_equal(drops_total(stats(fx)), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, 1024 + 1024 + 64 + 100);
+}
+
+/* ---- route changes under a connected socket ------------------------------- */
+
+struct hop_check {
+	uint32_t seq;
+	const uint8_t *mac;
+	const char *daddr;
+};
+
+/*
+ * A connected socket caches its route (cf. sk_dst_cache); a change of the
+ * table must be seen by its next datagram (cf. sk_dst_check() comparing the
+ * route generation). Off-link: a default route via GW1, then a more specific
+ * route via GW2 (datagrams go to GW2's MAC), then that route deleted (back
+ * to GW1). On-link: the peer, then a host route via GW2 for it.
+ */
+static void test_route_change_connected(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in far = sin_of("10.9.0.5", 7000), near = sin_of(PEER_IP, 7000);
+	struct hop_check want[32];
+	struct pp_sock *a, *b;
+	struct frame *fr;
+	uint8_t buf[48];
+	unsigned int nw = 0, nfr;
+	uint32_t seq = 0;
+
+	o.nic = pcap_spec(fx, "");
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(GW1_IP), gw1_mac), 0);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(GW2_IP), gw2_mac), 0);
+	assert_int_equal(pp_route_add(fx->st, 0, 0, ip4(GW1_IP)), 0);
+	a = sock_new(fx, 0);
+	b = sock_new(fx, 0);
+	assert_int_equal(pp_connect(a, SA(&far), sizeof(far)), 0);
+	assert_int_equal(pp_connect(b, SA(&near), sizeof(near)), 0);
+
+#define SEND(sk, mac_, daddr_)                                                        \
+	do {                                                                          \
+		put_seq(buf, sizeof(buf), seq);                                       \
+		assert_int_equal(pp_send(sk, buf, sizeof(buf), 0), sizeof(buf));     \
+		want[nw++] = (struct hop_check){seq, mac_, daddr_};                   \
+		seq++;                                                                \
+	} while (0)
+
+	for (int i = 0; i < 3; i++) {
+		SEND(a, gw1_mac, "10.9.0.5");
+		SEND(b, peer_mac, PEER_IP);
+	}
+	assert_int_equal(pp_route_add(fx->st, ip4("10.9.0.0"), 16, ip4(GW2_IP)), 0);
+	assert_int_equal(pp_route_add(fx->st, ip4(PEER_IP), 32, ip4(GW2_IP)), 0);
+	for (int i = 0; i < 3; i++) {
+		SEND(a, gw2_mac, "10.9.0.5");
+		SEND(b, gw2_mac, PEER_IP);
+	}
+	assert_int_equal(pp_route_del(fx->st, ip4("10.9.0.0"), 16), 0);
+	for (int i = 0; i < 3; i++) {
+		SEND(a, gw1_mac, "10.9.0.5");
+		SEND(b, gw2_mac, PEER_IP);
+	}
+	assert_int_equal(pp_route_del(fx->st, ip4(PEER_IP), 32), 0);
+	assert_int_equal(pp_route_del(fx->st, 0, 0), 0);
+	SEND(b, peer_mac, PEER_IP);
+	/* no route left for a: dropped as no_route, counted */
+	put_seq(buf, sizeof(buf), 999);
+	assert_int_equal(pp_send(a, buf, sizeof(buf), 0), sizeof(buf));
+#undef SEND
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	stats(fx);
+	assert_int_equal(fx->ss->stage[PP_STAGE_IP].drops[PP_DROP_NO_ROUTE], 1);
+	assert_int_equal(drops_total(fx->ss), 1);
+	assert_int_equal(fx->ss->nic_tx_packets, nw);
+	stack_finish(fx);
+
+	fr = malloc(sizeof(*fr) * 64);
+	assert_non_null(fr);
+	nfr = read_frames(fx->pcap, fr, 64);
+	assert_int_equal(nfr, nw);
+	for (unsigned int i = 0; i < nfr; i++) {
+		uint32_t daddr;
+
+		memcpy(&daddr, fr[i].b + PP_ETH_HLEN + 16, 4);
+		assert_int_equal(frame_seq(&fr[i]), want[i].seq);
+		assert_memory_equal(fr[i].b, want[i].mac, 6);
+		assert_int_equal(daddr, ip4(want[i].daddr)); /* the IP destination stays */
+	}
+	free(fr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pfifo_fast_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xps_vs_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_change_connected, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
