@@ -160,6 +160,16 @@ static uint32_t lane_front(struct pp_lane *l, bool rtc)
 	if (!pp__neigh_lane_idle(l->nl))
 		nb = (uint16_t)(nb + pp__neigh_poll(&l->s_neigh, pp__now_ns(), b + nb,
 						    (uint16_t)(PP_STAGE_OUT_CAP - nb)));
+	/* lane 0 ages the neighbour table about once a second (cf. the
+	 * neighbour GC timer); checking the clock every 4096 runs is free */
+	if (PP_UNLIKELY(l->id == 0 && (++l->tick_runs & 4095) == 0)) {
+		uint64_t now = pp__now_ns();
+
+		if (now - l->tick_last >= PP_NSEC_PER_SEC) {
+			l->tick_last = now;
+			pp__neigh_tick(st->neigh, now);
+		}
+	}
 	if (!nb)
 		return n;
 	if (rtc) {

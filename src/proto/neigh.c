@@ -746,6 +746,15 @@ static bool fill_eth(struct pp_skb *skb, uint64_t dst48, const uint8_t src[6])
 		memcpy(eth->src, src, PP_ETH_ALEN);
 		eth->proto = __builtin_bswap16(PP_ETH_P_IP);
 		f->mac_off = f->data_off;
+		/* cf. eth_skb_pad(): a frame goes out at least 60 bytes long,
+		 * as a NIC pads it; the frame always has that much tailroom */
+		if (PP_UNLIKELY(f->len < PP_ETH_ZLEN)) {
+			uint32_t pad = PP_ETH_ZLEN - f->len;
+			uint8_t *p = pp_skb_put(f, pad);
+
+			if (p)
+				memset(p, 0, pad);
+		}
 	}
 	return true;
 }

@@ -85,6 +85,8 @@ struct pp_lane {
 	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
 	struct pp_reasm *reasm;			/* IPv4 reassembly (rx) */
 	uint32_t rx_ticks;
+	uint32_t tick_runs;		/* lane 0: neighbour ageing */
+	uint64_t tick_last;
 	struct pp_stage_stats stats[PP_STAGE_MAX];
 	/* thread attached as the lane's (rtc: runs everything) */
 	_Atomic int attached;
