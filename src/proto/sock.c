@@ -61,8 +61,9 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
 }
 
 /*
- * Datagrams the lane may still take before its TX queue's qdisc would drop:
- * what the qdisc has room for, less what already waits in the lane's rings.
+ * Datagrams the lane may still take before its TX queue's qdisc, or the ring
+ * to it, would drop: what both have room for, less what already waits in the
+ * lane's rings.
  * This is the lane's stand-in for sk_sndbuf: a sender that outruns the NIC
  * is slowed down instead of losing datagrams (checked for the queue XPS
  * maps the lane to; with flow hashing every queue is checked).
@@ -79,7 +80,13 @@ uint32_t pp__sock_tx_room(struct pp_lane *l)
 		if (q >= 0 && i != q)
 			continue;
 		uint32_t r = pp__txq_room(st->txqs[i].txq);
+		/* the lane reaches queue i through its (lane, queue) ring, which
+		 * drops when full (a queue another lane drives, or any in split
+		 * placement): its room counts too */
+		uint32_t rr = pp_ring_free_count(l->r_txq[i]);
 
+		if (rr < r)
+			r = rr;
 		if (r < room)
 			room = r;
 	}
