@@ -60,8 +60,8 @@ PP_API int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp
 /**
  * pp_bind() - set the local port (and address: ours or INADDR_ANY).
  * Port 0 picks a free ephemeral port.
- * Return: 0; -EINVAL (already bound, bad family/length); -EADDRNOTAVAIL
- * (not our address); -EADDRINUSE.
+ * Return: 0; -EINVAL (already bound, bad length); -EAFNOSUPPORT (not
+ * AF_INET); -EADDRNOTAVAIL (not our address); -EADDRINUSE.
  */
 PP_API int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len);
 

@@ -379,7 +379,9 @@ static unsigned long port_hash(uint16_t port)
 
 int pp__socks_init(struct pp_stack *st)
 {
-	st->udp_ports = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	/* fixed size (at most PP_SOCKS_MAX entries): no resize thread, so no
+	 * allocation behind the data path's back */
+	st->udp_ports = cds_lfht_new(PP_SOCKS_MAX, PP_SOCKS_MAX, PP_SOCKS_MAX, 0, NULL);
 	return st->udp_ports ? 0 : -ENOMEM;
 }
 
