@@ -17,6 +17,17 @@
  *   ip=A.B.C.D             our IPv4 address: what the XDP program redirects to
  *                          us (ARP for it, IPv4 to it); see pp__afxdp_set_addr()
  *
+ * Data path, beyond nic.h: xmit_burst() kicks (sendto) after every submit
+ * that needs it, once per budget's worth of descriptors; a frame the kernel
+ * must not see (shorter than an Ethernet header, longer than mtu + 14, outside
+ * the pool, or in a chain longer than the TX ring) is taken anyway and handed
+ * back first by tx_complete() with drop_reason PP_DROP_TX_ERROR, so the
+ * caller's ownership rule stays the same. tx_complete() also kicks a TX ring
+ * left with descriptors (copy mode sends only inside a kick). rx_burst()
+ * stocks the fill ring from the cache it is given (one cache per RX queue);
+ * until its first call the kernel drops what is ours (rx_dropped). close()
+ * returns every frame still on a fill ring, in the kernel, or not reaped.
+ *
  * The NIC must be opened from a thread inside the interface's network
  * namespace (setns(2) first); its fds keep that namespace afterwards, so the
  * data path may run on any thread. With nrxq 0 no XDP program is attached.
