@@ -145,24 +145,6 @@ static void test_bad_specs(void **state)
 	}
 }
 
-/* Linked without afxdp.o (it is referenced weakly), "afxdp" says so. */
-extern const struct pp_nic_ops pp__nic_afxdp_ops __attribute__((weak));
-
-static void test_afxdp_absent(void **state)
-{
-	struct fx *fx = *state;
-	const struct pp_nic_ops *ops = &pp__nic_afxdp_ops;
-	struct pp_nic *nic = NULL;
-
-	if (ops) {
-		print_message("afxdp backend linked in: nothing to check here\n");
-		skip();
-	}
-	assert_int_equal(pp__nic_open("afxdp:lo", fx->pool, 1, 1, 1500, &nic), -ENOTSUP);
-	assert_int_equal(pp__nic_open("afxdp", fx->pool, 1, 1, 1500, &nic), -ENOTSUP);
-	assert_null(nic);
-}
-
 static void test_bad_args(void **state)
 {
 	struct fx *fx = *state;
@@ -484,7 +466,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bad_specs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_afxdp_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),

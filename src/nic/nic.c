@@ -18,14 +18,6 @@
 
 #include "nic/nic.h"
 
-/*
- * afxdp.c may not be linked in (it is built by someone else, and needs
- * libxdp): reference its ops weakly so that the NIC layer links either way,
- * and opening "afxdp:..." says -ENOTSUP when it is absent. Note that a
- * program linking the static archive pulls afxdp.o in only if something else
- * references it strongly.
- */
-extern const struct pp_nic_ops pp__nic_afxdp_ops __attribute__((weak));
 
 /* Most queues a NIC may have in each direction (AF_XDP queues are per core). */
 #define NIC_QUEUES_MAX 256
@@ -42,19 +34,12 @@ static const struct pp_nic_ops *lookup(const char *name, size_t len, int *err)
 	static const struct pp_nic_ops *const builtin[] = {
 		&pp__nic_null_ops,
 		&pp__nic_pcap_ops,
+		&pp__nic_afxdp_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
 		if (strlen(builtin[i]->name) == len && !memcmp(builtin[i]->name, name, len))
 			return builtin[i];
-	}
-	if (len == 5 && !memcmp(name, "afxdp", 5)) {
-		const struct pp_nic_ops *ops = &pp__nic_afxdp_ops;
-
-		if (ops)
-			return ops;
-		*err = -ENOTSUP;
-		return NULL;
 	}
 	*err = -ENOENT;
 	return NULL;
