@@ -46,6 +46,7 @@ struct cfg {
 	bool json;
 	bool no_neigh;
 	bool compl_threads;
+	bool no_timing;
 	bool sendto_api;
 	double linger;
 	unsigned int nneigh;
@@ -87,7 +88,7 @@ static void usage(FILE *f)
 		"         [--placement rtc|split] [--ip ADDR/PREFIX] [--gw IP] [--neigh IP=MAC]...\n"
 		"         [--dst IP:PORT] [--src-port P] [--size PAYLOAD_BYTES]\n"
 		"         (--count N | --seconds S) [--flows N] [--burst N] [--api burst|sendto]\n"
-		"         [--reap inline|thread] [--linger S] [--json]\n"
+		"         [--reap inline|thread] [--linger S] [--no-stage-timing] [--json]\n"
 		"defaults: --nic null --ip 198.18.0.1/24 --dst 198.18.0.2:9 --size 18 --seconds 5\n"
 		"          (null and pcap NICs get a static neighbour for the next hop unless\n"
 		"          --neigh none: then it is resolved with ARP)\n");
@@ -129,6 +130,7 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{"burst", required_argument, 0, 'b'},	  {"json", no_argument, 0, 'j'},
 		{"api", required_argument, 0, 'a'},	  {"linger", required_argument, 0, 'L'},
 		{"reap", required_argument, 0, 'R'},	  {"help", no_argument, 0, 'h'},
+		{"no-stage-timing", no_argument, 0, 'T'},
 		{0, 0, 0, 0},
 	};
 	char buf[64], *slash, *colon, *eq, *end;
@@ -281,6 +283,9 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			break;
 		case 'j':
 			c->json = true;
+			break;
+		case 'T':
+			c->no_timing = true;
 			break;
 		case 'R':
 			if (!strcmp(optarg, "thread"))
@@ -557,7 +562,8 @@ int main(int argc, char **argv)
 		.placement = (uint8_t)c.placement,
 		.ip = c.ip,
 		.prefix = c.prefix,
-		.flags = PP_STACK_F_STAGE_TIMING | (c.compl_threads ? PP_STACK_F_COMPLETION_THREADS : 0),
+		.flags = (c.no_timing ? 0 : PP_STACK_F_STAGE_TIMING) |
+			 (c.compl_threads ? PP_STACK_F_COMPLETION_THREADS : 0),
 	};
 
 	err = pp_stack_create(&so, &st);

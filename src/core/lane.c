@@ -56,10 +56,15 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Run one stage on a burst, timing it when asked. Stages count their own
- * input (pp_stage_count_in): only they know what they were handed. */
-static inline uint16_t run_stage(struct pp_stack *st, struct pp_stage *s, struct pp_skb **in,
-				 uint16_t n, struct pp_skb **out)
+/*
+ * Run one stage on a burst, timing it when asked. Stages count their own
+ * input (pp_stage_count_in): only they know what they were handed. The lane
+ * knows which function each of its stages is, so it names it (@fn must be
+ * s->fn): a direct call the compiler can inline across files with LTO,
+ * where s->fn would stay an indirect call.
+ */
+static inline uint16_t run_stage_fn(struct pp_stack *st, struct pp_stage *s, pp_stage_fn fn,
+				    struct pp_skb **in, uint16_t n, struct pp_skb **out)
 {
 	uint16_t r;
 
@@ -68,12 +73,14 @@ static inline uint16_t run_stage(struct pp_stack *st, struct pp_stage *s, struct
 	if (PP_UNLIKELY(st->flags & PP_STACK_F_STAGE_TIMING)) {
 		uint64_t t0 = pp__tsc();
 
-		r = s->fn(s, in, n, out);
+		r = fn(s, in, n, out);
 		PP_STAT_ADD(s->stats->ns, pp__tsc() - t0);
 		return r;
 	}
-	return s->fn(s, in, n, out);
+	return fn(s, in, n, out);
 }
+
+#define run_stage(st, s, in, n, out) run_stage_fn(st, s, (s)->fn, in, n, out)
 
 /* Drive TX queue slot @q with a burst (possibly empty: just run the qdisc). */
 static uint32_t txq_input(struct pp_stack *st, struct pp_txq_slot *t, struct pp_skb **pkts,
@@ -82,7 +89,7 @@ static uint32_t txq_input(struct pp_stack *st, struct pp_txq_slot *t, struct pp_
 	struct pp_skb *none[1];
 
 	if (n)
-		run_stage(st, &t->s_qdisc, pkts, n, none);
+		run_stage_fn(st, &t->s_qdisc, pp__txq_xmit, pkts, n, none);
 	return n;
 }
 
@@ -112,7 +119,7 @@ static void lane_back(struct pp_lane *l, struct pp_stage *qs, struct pp_skb **pk
 {
 	struct pp_stack *st = l->st;
 	struct pp_skb *sel[PP_STAGE_OUT_CAP];
-	uint16_t m = run_stage(st, qs, pkts, n, sel);
+	uint16_t m = run_stage_fn(st, qs, pp__qsel_stage, pkts, n, sel);
 	uint16_t i = 0;
 
 	/* Runs of the same queue keep their order and go as one burst. */
@@ -155,8 +162,8 @@ static uint32_t lane_front(struct pp_lane *l, bool rtc)
 	n = limit ? pp_ring_dequeue_burst(l->r_ip, (void **)in, limit) : 0;
 	if (n)
 		PP_STAT_ADD(l->s_ip.stats->ring_occ, pp_ring_count(l->r_ip) + n);
-	na = run_stage(st, &l->s_ip, in, (uint16_t)n, a);
-	nb = run_stage(st, &l->s_neigh, a, na, b);
+	na = run_stage_fn(st, &l->s_ip, pp__ip_output, in, (uint16_t)n, a);
+	nb = run_stage_fn(st, &l->s_neigh, pp__neigh_output, a, na, b);
 	if (!pp__neigh_lane_idle(l->nl))
 		nb = (uint16_t)(nb + pp__neigh_poll(&l->s_neigh, pp__now_ns(), b + nb,
 						    (uint16_t)(PP_STAGE_OUT_CAP - nb)));
