@@ -329,6 +329,8 @@ private:
 
 // The display reporter Google Benchmark would have made from the flags: it is
 // not reachable from outside the library, so look at the two flags here.
+bool g_json;	// --benchmark_format=json: keep stdout pure JSON
+
 benchmark::BenchmarkReporter *make_display(int argc, char **argv)
 {
 	std::string format = "console";
@@ -340,8 +342,10 @@ benchmark::BenchmarkReporter *make_display(int argc, char **argv)
 		else if (!strcmp(argv[i], "--benchmark_counters_tabular=false"))
 			tabular = false;
 	}
-	if (format == "json")
+	if (format == "json") {
+		g_json = true;
 		return new benchmark::JSONReporter();
+	}
 	int opts = benchmark::ConsoleReporter::OO_None;
 
 	if (tabular)
@@ -372,8 +376,8 @@ int main(int argc, char **argv)
 	benchmark::RunSpecifiedBenchmarks(&capture);
 	retire_live();
 	fflush(stdout);
-	capture.print_summary(stdout);
-	capture.print_ratios(stdout);
+	capture.print_summary(g_json ? stderr : stdout);
+	capture.print_ratios(g_json ? stderr : stdout);
 	for (const std::string &e : g_errors)
 		fprintf(stderr, "ERROR %s\n", e.c_str());
 	benchmark::Shutdown();
