@@ -42,6 +42,10 @@ setup() { # queues
 	# pktpipe owns 198.18.0.1 on vA (the kernel in A has no address there);
 	# the kernel peer is 198.18.0.2 on vB
 	ip -n $B addr add 198.18.0.2/24 dev vB
+	# veth hands locally sent UDP to XDP with its checksum left to "hardware"
+	# (CHECKSUM_PARTIAL); we check checksums strictly, so the kernel peer must
+	# compute them itself, as it does for a real NIC without offload
+	ip netns exec $B ethtool -K vB tx off >/dev/null
 }
 
 # A kernel UDP receiver in B: counts datagrams on PORT, checks pp-udpgen's
