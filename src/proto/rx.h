@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/stage.h"
+#include "proto/reasm.h"
 
 /*
  * Two outputs of the receive stage, arrays owned by the caller, @cap entries
@@ -16,6 +17,8 @@
  *  l3 - packets for the IP output path: data starts at an IPv4 header
  *       template as udp.c builds it (ICMP echo replies, port unreachables);
  *  l2 - complete Ethernet frames to transmit as they are (ARP replies).
+ * The stage appends after n_l3/n_l2 (the caller zeroes them for a fresh call)
+ * and never goes beyond @cap: what does not fit is dropped PP_DROP_RING_FULL.
  */
 struct pp_rx_out {
 	struct pp_skb **l3;
@@ -25,14 +28,49 @@ struct pp_rx_out {
 	uint16_t cap;
 };
 
-/* The receive stage: s->ctx is the struct pp_lane *. Returns packets consumed. */
+/*
+ * pp__rx_input() - the receive stage (cf. __netif_receive_skb() ->
+ * ip_rcv()/arp_rcv() -> ip_local_deliver() -> icmp_rcv()/__udp4_lib_rcv()).
+ * s->ctx is the struct pp_lane *; s->cache the cache of the running thread;
+ * s->stats the lane's "rx" counters. Input: whole Ethernet frames, data at
+ * the Ethernet header. Each frame is, exactly once: handed to the ARP stage
+ * (l->s_arp: its replies to o->l2), delivered to a UDP socket, turned into an
+ * ICMP reply (counted by l->s_icmp, into o->l3), consumed (other ICMP), held
+ * for reassembly (l->reasm; NULL: fragments dropped PP_DROP_UNSUPPORTED), or
+ * dropped with a reason and counted. A datagram for a closed UDP port or an
+ * unknown protocol also yields an ICMP destination unreachable in o->l3.
+ * Return: @n (all consumed); 0 if @s, its lane or @o is NULL (the caller keeps
+ * @pkts).
+ * Context: the lane's thread, RCU online (socket and neighbour lookups).
+ */
 uint16_t pp__rx_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_rx_out *o);
 
-struct pp_reasm;
-int pp__reasm_create(uint32_t max_bytes, uint64_t timeout_ns, struct pp_reasm **out);
-void pp__reasm_destroy(struct pp_reasm *r, struct pp_stage *s);
-struct pp_skb *pp__reasm_add(struct pp_reasm *r, struct pp_stage *s, struct pp_skb *frag,
-			     uint64_t now_ns);
-void pp__reasm_tick(struct pp_reasm *r, struct pp_stage *s, uint64_t now_ns);
+/*
+ * pp__icmp_input() - ICMP input (cf. icmp_rcv(), icmp_echo()). s->ctx is the
+ * lane. Input: datagrams for us with data at the IPv4 header (valid, trimmed
+ * to tot_len, net_off set; a reassembled one is a chain as pp__reasm_add()
+ * returns it). A bad ICMP checksum or a message shorter than 8 bytes is
+ * dropped (PP_DROP_BAD_CSUM, PP_DROP_MALFORMED). An echo request to our
+ * unicast address becomes, in the same frames, an echo reply template into
+ * o->l3 (re-cut into fresh frames only when its pieces do not fit the MTU);
+ * one to a broadcast address is dropped PP_DROP_NOT_FOR_US
+ * (icmp_echo_ignore_broadcasts). Other messages are consumed, not dropped.
+ * Return: @n.
+ * Context: the lane's thread.
+ */
+uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_rx_out *o);
+
+/*
+ * pp__icmp_send_unreach() - build an ICMP destination unreachable (@code:
+ * 2 protocol, 3 port) about @orig (data at its IPv4 header, trimmed) in a fresh
+ * frame from s->cache and append it to o->l3 (cf. icmp_send()): IPv4 template
+ * from us to its source, TOS 0xc0 (internetwork control), quoting its IPv4
+ * header and the first 8 bytes of its payload (RFC 792). @orig is not touched.
+ * Return: 0; -EINVAL bad arguments or a source we must not answer;
+ * -ENOBUFS no frame; -ENOSPC o->l3 full (both counted on @s).
+ * Context: the lane's thread.
+ */
+int pp__icmp_send_unreach(struct pp_stage *s, const struct pp_skb *orig, uint8_t code,
+			  struct pp_rx_out *o);
 
 #endif /* PP_PROTO_RX_H */
