@@ -47,6 +47,7 @@ struct cfg {
 	bool no_neigh;
 	bool compl_threads;
 	bool no_timing;
+	double pps;	/* 0: as fast as possible */
 	bool sendto_api;
 	double linger;
 	unsigned int nneigh;
@@ -88,7 +89,7 @@ static void usage(FILE *f)
 		"         [--placement rtc|split] [--ip ADDR/PREFIX] [--gw IP] [--neigh IP=MAC]...\n"
 		"         [--dst IP:PORT] [--src-port P] [--size PAYLOAD_BYTES]\n"
 		"         (--count N | --seconds S) [--flows N] [--burst N] [--api burst|sendto]\n"
-		"         [--reap inline|thread] [--linger S] [--no-stage-timing] [--json]\n"
+		"         [--reap inline|thread] [--pps RATE] [--linger S] [--no-stage-timing] [--json]\n"
 		"defaults: --nic null --ip 198.18.0.1/24 --dst 198.18.0.2:9 --size 18 --seconds 5\n"
 		"          (null and pcap NICs get a static neighbour for the next hop unless\n"
 		"          --neigh none: then it is resolved with ARP)\n");
@@ -131,6 +132,7 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{"api", required_argument, 0, 'a'},	  {"linger", required_argument, 0, 'L'},
 		{"reap", required_argument, 0, 'R'},	  {"help", no_argument, 0, 'h'},
 		{"no-stage-timing", no_argument, 0, 'T'},
+		{"pps", required_argument, 0, 'P'},
 		{0, 0, 0, 0},
 	};
 	char buf[64], *slash, *colon, *eq, *end;
@@ -287,6 +289,13 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		case 'T':
 			c->no_timing = true;
 			break;
+		case 'P':
+			c->pps = strtod(optarg, &end);
+			if (*end || c->pps <= 0) {
+				fprintf(stderr, "pp-udpgen: bad --pps\n");
+				return -1;
+			}
+			break;
 		case 'R':
 			if (!strcmp(optarg, "thread"))
 				c->compl_threads = true;
@@ -346,7 +355,8 @@ static void *lane_main(void *arg)
 	struct pp_sock *sk;
 	struct pp_skb *skbs[PP_BURST_MAX];
 	unsigned int have = 0, flow = lc->lane % c->flows;
-	double end = c->seconds ? now_s() + c->seconds : 0;
+	double start = now_s(), end = c->seconds ? start + c->seconds : 0;
+	double lane_pps = c->pps / c->lanes;
 	uint8_t *buf = NULL;
 	int err;
 
@@ -386,6 +396,18 @@ static void *lane_main(void *arg)
 
 		if ((lc->sent & 1023) == 0 && end && now_s() >= end)
 			break;
+		if (lane_pps > 0) {
+			/* --pps: no more than the rate allows so far; poll meanwhile */
+			double allowed = (now_s() - start) * lane_pps - (double)lc->sent;
+
+			if (allowed < 1) {
+				if (pp_lane_poll(lc->st, lc->lane) == 0)
+					usleep(20);
+				continue;
+			}
+			if (left > (uint64_t)allowed)
+				left = (uint64_t)allowed;
+		}
 		if (buf) {
 			/* the copying API: one pp_sendto per datagram, batched
 			 * with PP_MSG_MORE except the last of a burst */

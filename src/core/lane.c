@@ -32,9 +32,6 @@
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-/* The receive stage lives in ip_in.c/reasm.c; weak until they are linked. */
-#pragma weak pp__rx_input
-#pragma weak pp__reasm_tick
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -213,21 +210,17 @@ static uint32_t lane_worker_once(struct pp_lane *l)
  * of its own id. Replies built at L3 (ICMP) join the transmit path at the ip
  * stage through r_ip; complete frames (ARP replies) join it after neigh.
  */
-static uint32_t lane_rx(struct pp_lane *l, bool rtc)
+static uint32_t lane_rx_queue(struct pp_lane *l, uint16_t q, bool rtc)
 {
 	struct pp_stack *st = l->st;
 	struct pp_skb *pkts[PP_BURST], *l3[PP_BURST * 2], *l2[PP_BURST * 2];
 	struct pp_rx_out o = {.l3 = l3, .l2 = l2, .cap = PP_BURST * 2};
 	uint16_t n;
 
-	if (!pp__rx_input || l->id >= st->nic->nrxq || !st->nic->ops->rx_burst)
-		return 0;
-	if (PP_UNLIKELY(l->reasm && pp__reasm_tick && (++l->rx_ticks & 1023) == 0))
-		pp__reasm_tick(l->reasm, &l->s_rx, pp__now_ns());
-	n = st->nic->ops->rx_burst(st->nic, l->id, l->cache, pkts, PP_BURST);
+	n = st->nic->ops->rx_burst(st->nic, q, l->cache, pkts, PP_BURST);
 	if (!n)
 		return 0;
-	run_stage(st, &l->s_rx, pkts, n, (struct pp_skb **)&o);
+	run_stage_fn(st, &l->s_rx, l->s_rx.fn, pkts, n, (struct pp_skb **)&o);
 	if (o.n_l3) {
 		uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)l3, o.n_l3);
 
@@ -244,6 +237,22 @@ static uint32_t lane_rx(struct pp_lane *l, bool rtc)
 				pp_stage_drop(&l->s_rx, l2[k], PP_DROP_RING_FULL);
 		}
 	}
+	return n;
+}
+
+/* A device may have more RX queues than the stack has lanes: lane k polls
+ * queues k, k + nlanes, ... (what the NIC steers there is ours too). */
+static uint32_t lane_rx(struct pp_lane *l, bool rtc)
+{
+	struct pp_stack *st = l->st;
+	uint32_t n = 0;
+
+	if (PP_UNLIKELY(!st->nic || !st->nic->ops->rx_burst))
+		return 0;
+	if (PP_UNLIKELY(l->reasm && (++l->rx_ticks & 1023) == 0))
+		pp__reasm_tick(l->reasm, &l->s_rx, pp__now_ns());
+	for (uint16_t q = l->id; q < st->nic->nrxq; q = (uint16_t)(q + st->nlanes))
+		n += lane_rx_queue(l, q, rtc);
 	return n;
 }
 

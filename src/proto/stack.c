@@ -20,10 +20,6 @@
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-#pragma weak pp__rx_input
-#pragma weak pp__reasm_create
-#pragma weak pp__reasm_destroy
-
 /* The receive stage writes two arrays; the lane passes them as its "out". */
 static uint16_t rx_stage(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out)
 {
@@ -195,8 +191,7 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		stage_init(&l->s_rx, l, PP_STAGE_RX, rx_stage, l, l->cache);
 		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
 		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
-		if (pp__reasm_create &&
-		    (err = pp__reasm_create(PP_REASM_BYTES, PP_REASM_TIMEOUT, &l->reasm)))
+		if ((err = pp__reasm_create(PP_REASM_BYTES, PP_REASM_TIMEOUT, &l->reasm)))
 			goto err_stack;
 	}
 	struct pp_txq_params tp = {
@@ -288,7 +283,7 @@ void pp__stack_teardown(struct pp_stack *st)
 			pp__neigh_lane_destroy(l->nl, &l->s_neigh);
 			l->nl = NULL;
 		}
-		if (l->reasm && pp__reasm_destroy) {
+		if (l->reasm) {
 			pp__reasm_destroy(l->reasm, &l->s_rx);
 			l->reasm = NULL;
 		}
