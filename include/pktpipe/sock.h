@@ -140,7 +140,7 @@ PP_API int pp_sock_set_nocheck(struct pp_sock *sk, int on);
  * MSG_TRUNC); -EAGAIN when non-blocking and nothing is queued, or when the
  * receive timeout (pp_sock_set_rcvtimeo) passed; -EBADF closed; -EINVAL
  * unbound or bad arguments. Waiting polls the lane (receiving runs its rx
- * stage), then sleeps in growing steps (50 us .. 1 ms).
+ * stage) busily for 2 ms, then sleeps in growing steps (50 us .. 1 ms).
  * Context: the socket's lane thread.
  */
 PP_API ssize_t pp_recv(struct pp_sock *sk, void *buf, size_t len, int flags);

@@ -15,6 +15,8 @@
 #include "proto/stack_priv.h"
 
 #define EPHEMERAL_LO 32768
+/* How long a blocking receive polls the lane before it starts sleeping. */
+#define PP_SOCK_BUSY_POLL_NS (2 * PP_NSEC_PER_MSEC)
 #define EPHEMERAL_HI 60999
 
 static void sock_free_rq(struct pp_sock *sk);
@@ -497,16 +499,23 @@ ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 		ret = -EINVAL; /* as recvfrom on an unbound UDP socket waits forever */
 		goto out;
 	}
+	uint64_t now = pp__now_ns(), spin_until = now + PP_SOCK_BUSY_POLL_NS;
+
 	if (sk->rcvtimeo_ns)
-		deadline = pp__now_ns() + sk->rcvtimeo_ns;
+		deadline = now + sk->rcvtimeo_ns;
 	while (!(skb = sock_rq_pop(sk))) {
 		/* receiving is polling: run the lane (its rx stage feeds us) */
 		if (pp__lane_run(sk->lane))
 			continue;
-		if (flags & PP_MSG_DONTWAIT || (deadline && pp__now_ns() >= deadline)) {
+		now = pp__now_ns();
+		if (flags & PP_MSG_DONTWAIT || (deadline && now >= deadline)) {
 			ret = -EAGAIN;
 			goto out;
 		}
+		/* busy-poll first (cf. SO_BUSY_POLL): a reply that comes back
+		 * within tens of microseconds must not wait for a sleep */
+		if (now < spin_until)
+			continue;
 		struct timespec ts = {0, (long)step * 1000};
 
 		pp__lane_offline();
