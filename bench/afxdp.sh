@@ -11,7 +11,7 @@
 # (xsk_tx.sh), dpdk-testpmd txonly over net_af_xdp, the kernel's sendmmsg;
 # then UDP round trips (p50/p99) from a kernel client to pp-udpecho and to a
 # kernel echo server on the same kind of pair.
-# usage: bench/afxdp.sh [BUILD_DIR] [SECONDS]
+# usage: bench/afxdp.sh [BUILD_DIR] [SECONDS]   (PP_BENCH_ONLY=rtt: round trips only)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-release}
@@ -67,6 +67,7 @@ peer() { # env... script args: the figure of its last line
 row() { printf '%-58s %9s Mpps\n' "$1" "$2"; }
 
 echo "# $(date -u +%F) $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg), $secs s each"
+if [[ ${PP_BENCH_ONLY:-} != rtt ]]; then
 declare -A R
 for peer in otherhost deliver; do
 	for fr in 64 1500; do
@@ -92,6 +93,7 @@ echo "ratio pktpipe/kernel_sendmmsg otherhost 64B = $(ratio "${R[pp,otherhost,64
 echo "ratio pktpipe/testpmd deliver 64B = $(ratio "${R[pp,deliver,64]}" "${R[tpmd,deliver,64]}")"
 echo "ratio completion_thread/inline = $(ratio "${R[thread]}" "${R[pp,otherhost,64]}")"
 echo "ratio 2q2lanes/1q = $(ratio "${R[q2]}" "${R[pp,otherhost,64]}") (target >= 1.6)"
+fi # PP_BENCH_ONLY=rtt skips to the round trips
 
 # round trips: kernel client in B -> pp-udpecho in A, then -> kernel echo in A
 if [[ -x $rtt ]]; then
