@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <pktpipe/common.h>
 #include <pktpipe/ring.h>
@@ -296,6 +297,9 @@ struct pp_pool_cache {
 	uint32_t stack_cap;			/* const: frames this lane owns */
 	uint32_t frame_shift;			/* const: log2(frame size) */
 	struct pp_pool *pool;			/* const */
+	/* const: what a fresh skb of this lane looks like; allocation copies
+	 * it (one cache line, two vector stores) instead of 13 field stores */
+	alignas(PP_CACHE_LINE) struct pp_skb tmpl;
 	/* counters, (O) written, read by pp_pool_stats() */
 	alignas(PP_CACHE_LINE) uint64_t allocs;
 	uint64_t frees;
@@ -387,23 +391,9 @@ PP_API uint32_t pp__pool_refill(struct pp_pool_cache *c);
 PP_API void pp__pool_flush(struct pp_pool_cache *c);
 PP_API void pp__pool_bad_free(struct pp_pool_cache *c, struct pp_skb *skb);
 
-static inline void pp__skb_init(const struct pp_pool_cache *c, struct pp_skb *skb)
+static inline void pp__skb_init(const struct pp_skb *tmpl, struct pp_skb *skb)
 {
-	skb->next = NULL;
-	skb->frag = NULL;
-	skb->data_off = (uint16_t)(PP_SKB_META + c->headroom);
-	skb->len = 0;
-	skb->hash = 0;
-	skb->queue = 0;
-	skb->prio = 0;
-	skb->flags = 0;
-	atomic_store_explicit(&skb->refcnt, 1, memory_order_relaxed);
-	skb->state = PP_SKB_ALLOCATED;
-	skb->drop_reason = 0;
-	skb->mac_off = skb->net_off = skb->trans_off = skb->frag_off = 0;
-	skb->nexthop = 0;
-	skb->sk = NULL;
-	skb->tstamp = 0;
+	memcpy((void *)skb, (const void *)tmpl, sizeof(*skb));
 }
 
 /**
@@ -422,12 +412,16 @@ static inline uint32_t pp_skb_alloc_burst(struct pp_pool_cache *c, struct pp_skb
 			n = c->nfree;
 		}
 	}
+	/* locals: the skb stores below may alias the cache as far as the
+	 * compiler knows, and would make it reload these every time */
 	uint32_t top = c->nfree;
+	struct pp_skb *const *stack = c->stack;
+	const struct pp_skb *tmpl = &c->tmpl;
 
 	for (uint32_t i = 0; i < n; i++) {
-		struct pp_skb *skb = c->stack[--top];
+		struct pp_skb *skb = stack[--top];
 
-		pp__skb_init(c, skb);
+		pp__skb_init(tmpl, skb);
 		skbs[i] = skb;
 	}
 	c->nfree = top;

@@ -181,6 +181,13 @@ int pp_pool_create(const struct pp_pool_opts *opts, struct pp_pool **out)
 			c->ret_out[j] = p->rings[i * nlanes + j];
 		if (i >= nlanes)
 			continue;
+		c->tmpl = (struct pp_skb){
+			.data_off = (uint16_t)(PP_SKB_META + headroom),
+			.end = (uint16_t)(fsz > UINT16_MAX ? UINT16_MAX : fsz),
+			.owner = (uint16_t)i,
+			.state = PP_SKB_ALLOCATED,
+		};
+		atomic_init(&c->tmpl.refcnt, 1);
 		c->stack = (struct pp_skb **)(ctl + stack_bytes * i);
 		c->stack_cap = fpl;
 		c->ret_in = calloc(ncaches, sizeof(*c->ret_in));
