@@ -480,7 +480,7 @@ out:
 }
 
 static void print_report(const struct cfg *c, const struct pp_stack_stats *s, uint64_t packets,
-			 double secs, int err)
+			 double secs, int err, const char *nic_info)
 {
 	unsigned int frame = 14 + 20 + 8 + c->size;
 	unsigned int frags = 1;
@@ -503,10 +503,11 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 		       "\"placement\": \"%s\", \"nic\": \"%s\", \"payload\": %u, \"flows\": %u, "
 		       "\"nic_tx_packets\": %" PRIu64 ", \"pool_in_use\": %" PRIu64
 		       ", \"compl_reaped\": %" PRIu64 ", \"compl_sleeps\": %" PRIu64
-		       ", \"error\": %d, \"stages\": [",
+		       ", \"error\": %d, \"nic_mode\": \"%s\", \"stages\": [",
 		       packets, secs, mpps, gbps, drops, frags, c->lanes,
 		       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic, c->size, c->flows,
-		       s->nic_tx_packets, s->pool_in_use, s->compl_reaped, s->compl_sleeps, err);
+		       s->nic_tx_packets, s->pool_in_use, s->compl_reaped, s->compl_sleeps, err,
+		       nic_info);
 		for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
 			const struct pp_stage_stats *g = &s->stage[i];
 			double ns = g->packets ? (double)g->ns / (double)g->packets : 0;
@@ -532,6 +533,7 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 	       "(%u-byte frames%s), %u lane(s), %s, nic %s\n",
 	       packets, secs, mpps, gbps, frame, frags > 1 ? " over fragments" : "", c->lanes,
 	       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic);
+	printf("nic: %s\n", nic_info);
 	printf("%-11s %14s %10s %9s  %s\n", "stage", "packets", "drops", "ns/pkt", "drop reasons");
 	for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
 		const struct pp_stage_stats *g = &s->stage[i];
@@ -644,7 +646,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pp_stack_stats(st, stats);
-	print_report(&c, stats, packets, secs, err);
+	print_report(&c, stats, packets, secs, err, pp_stack_nic_info(st));
 	free(stats);
 out:
 	pp_stack_destroy(st);

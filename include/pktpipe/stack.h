@@ -243,6 +243,16 @@ struct pp_stack_stats {
  */
 PP_API int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out);
 
+/**
+ * pp_stack_nic_info() - how the NIC ended up set up, one line: the backend,
+ * and for AF_XDP the XDP attach mode and bind mode actually in use
+ * ("afxdp xdp=native bind=copy budget=32 txq=1 rxq=1 ring=2048 ...").
+ * Return: a string owned by the stack (valid until it is destroyed), or ""
+ * for a NULL stack.
+ * Context: any thread.
+ */
+PP_API const char *pp_stack_nic_info(const struct pp_stack *st);
+
 /** pp_stack_mac() - the interface MAC in use. Return: 0 or -EINVAL. */
 PP_API int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6]);
 

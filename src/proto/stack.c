@@ -126,6 +126,8 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	err = pp__nic_open(st->nic_spec, st->pool, st->ntxq, st->nlanes, st->mtu, &st->nic);
 	if (err)
 		goto err_stack;
+	snprintf(st->nic_info, sizeof(st->nic_info), "%s %s", st->nic->ops->name,
+		 pp__afxdp_mode_info(st->nic));
 	static const uint8_t zero[6], dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 	if (memcmp(opts->mac, zero, 6))
@@ -494,6 +496,11 @@ int pp_xps_set(struct pp_stack *st, unsigned int lane, int queue)
 	if (!st || lane >= st->nlanes || queue < -1 || queue >= st->ntxq)
 		return -EINVAL;
 	return pp__qsel_set_xps(&st->qsel, (uint16_t)lane, queue);
+}
+
+const char *pp_stack_nic_info(const struct pp_stack *st)
+{
+	return st ? st->nic_info : "";
 }
 
 int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6])

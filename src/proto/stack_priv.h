@@ -121,6 +121,7 @@ struct pp_txq_slot {
 struct pp_stack {
 	struct pp_stack_opts opts;	/* copy, nic string excluded */
 	char nic_spec[128];
+	char nic_info[256];
 	uint16_t nlanes, ntxq;
 	uint8_t placement;
 	uint8_t mac[6];
