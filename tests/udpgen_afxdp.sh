@@ -12,7 +12,7 @@
 #  - malformed frames injected from the peer side are dropped and counted,
 #    and the stack keeps working.
 # Everything it makes is removed on exit, also on failure.
-# usage: udpgen_afxdp.sh BUILD_ROOT
+# usage: udpgen_afxdp.sh BUILD_ROOT   (PP_E2E_ONLY=skb/q2: one combination)
 set -uo pipefail
 build=${1:?build root}
 gen=$build/tools/pp-udpgen
@@ -83,8 +83,9 @@ run_gen() { # mode queues extra-args...: pp-udpgen in A, ARP over the wire (no s
 
 for mode in native skb; do
 	for q in 1 2; do
-		setup "$q"
 		tag="$mode/q$q"
+		[[ -z ${PP_E2E_ONLY:-} || $tag == "$PP_E2E_ONLY" ]] || continue
+		setup "$q"
 		# 1. small datagrams, cold neighbour
 		exec 3< <(receiver 7000 64 5000)
 		read -r _ <&3
