@@ -9,20 +9,20 @@ set -uo pipefail
 build=${1:?build dir}
 secs=${2:-5}
 shift 2 2>/dev/null || shift $#
+extra=("$@") # more pp-udpgen options
 gen=$build/tools/pp-udpgen
 A=ppdemoA B=ppdemoB
 
 fallback() {
 	echo "demo: $1; running the journey on the null NIC instead" >&2
-	exec "$gen" --nic null --seconds "$secs" "$@"
+	exec "$gen" --nic null --seconds "$secs" "${extra[@]}"
 }
-[[ $(id -u) -eq 0 ]] || fallback "not root (AF_XDP, namespaces and veth need it)" "$@"
-grep -qw xsk /proc/kallsyms 2>/dev/null || [[ -e /proc/net/xdp ]] || true
+[[ $(id -u) -eq 0 ]] || fallback "not root (AF_XDP, namespaces and veth need it)"
 cleanup() { ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
 trap cleanup EXIT
 cleanup
 ip netns add $A && ip netns add $B &&
-	ip link add vA netns $A type veth peer name vB netns $B || fallback "cannot make namespaces and a veth pair" "$@"
+	ip link add vA netns $A type veth peer name vB netns $B || fallback "cannot make namespaces and a veth pair"
 for s in "$A vA" "$B vB"; do
 	set -- $s
 	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
@@ -44,10 +44,11 @@ while time.time() < end:
     except socket.timeout: pass
 ' &
 sink=$!
+sleep 0.5 # the sink is bound before the first datagram arrives
 before=$(ip netns exec $B cat /sys/class/net/vB/statistics/rx_packets)
 echo "demo: pp-udpgen over AF_XDP on vA (namespace $A, 198.18.0.1) -> kernel on vB (namespace $B, 198.18.0.2:9)"
 nsenter --net=/run/netns/$A "$gen" --nic afxdp:vA --ip 198.18.0.1/24 --dst 198.18.0.2:9 \
-	--seconds "$secs" --linger 0.5 "$@"
+	--seconds "$secs" --linger 0.5 "${extra[@]}"
 rc=$?
 after=$(ip netns exec $B cat /sys/class/net/vB/statistics/rx_packets)
 kill $sink 2>/dev/null
