@@ -37,157 +37,20 @@
 
 #include "proto/stack_priv.h"
 
-#if defined(__SANITIZE_THREAD__)
-/* liburcu-cds is not built with TSan: the socket port table's resize
- * workqueue frees on its own thread what the destroying thread allocated,
- * synchronised by futexes TSan cannot see (see test_lane.c). */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
+#define STACK_FX_FRAME_ROOM PP_FRAME_2K
+#include "stack_fixture.h"
 
-#define OUR_IP "198.18.0.1"
-#define PEER_IP "198.18.0.2"
 #define GW1_IP "198.18.0.254"
 #define GW2_IP "198.18.0.253"
 
-static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t gw1_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
 static const uint8_t gw2_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfd};
 
-struct fx {
-	struct pp_stack *st;
-	struct pp_stack_stats *ss;
-	bool torn;
-	char dir[96];
-	char pcap[128];
-	char spec[160];
-};
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static struct sockaddr_in sin_of(const char *ip, uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = ip4(ip);
-	return sin;
-}
-
-#define SA(p) ((const struct sockaddr *)(p))
-
-static struct pp_stack_opts opts_default(void)
-{
-	struct pp_stack_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.sz = sizeof(o);
-	o.nic = "null";
-	o.ip = ip4(OUR_IP);
-	o.prefix = 24;
-	o.flags = PP_STACK_F_NO_PIN; /* the cmocka thread runs the lanes */
-	return o;
-}
-
-static const char *pcap_spec(struct fx *fx, const char *extra)
-{
-	int n = snprintf(fx->spec, sizeof(fx->spec), "pcap:%s%s", fx->pcap, extra);
-
-	assert_true(n > 0 && n < 128);
-	return fx->spec;
-}
-
-static void stack_up(struct fx *fx, const struct pp_stack_opts *o)
-{
-	assert_null(fx->st);
-	assert_int_equal(pp_stack_create(o, &fx->st), 0);
-	fx->torn = false;
-}
-
-static struct pp_stack_stats *stats(struct fx *fx)
-{
-	assert_int_equal(pp_stack_stats(fx->st, fx->ss), 0);
-	return fx->ss;
-}
-
-static uint64_t drops_total(const struct pp_stack_stats *s)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
-		n += pp_stage_stats_drops(&s->stage[i]);
-	return n;
-}
-
-/* Teardown short of freeing the pool (closes the NIC: a pcap file is then
- * complete); every frame must be home. */
-static void stack_finish(struct fx *fx)
-{
-	struct pp_stack_stats *s;
-
-	if (!fx->st || fx->torn)
-		return;
-	fx->torn = true;
-	for (unsigned int k = 0; k < PP_LANES_MAX; k++)
-		pp_lane_detach(fx->st, k);
-	pp__stack_teardown(fx->st);
-	s = stats(fx);
-	assert_int_equal(s->pool_bad_free, 0);
-	assert_int_equal(s->pool_in_use, 0);
-	assert_int_equal(s->pool_allocs, s->pool_frees);
-}
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-
-	assert_non_null(fx);
-	fx->ss = aligned_alloc(PP_CACHE_LINE, sizeof(*fx->ss));
-	assert_non_null(fx->ss);
-	if (!tmp || !*tmp || strlen(tmp) > 40)
-		tmp = "/tmp";
-	snprintf(fx->dir, sizeof(fx->dir), "%s/pp_stack_XXXXXX", tmp);
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->pcap, sizeof(fx->pcap), "%s/out.pcap", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	if (fx->st) {
-		stack_finish(fx);
-		pp_stack_destroy(fx->st);
-	}
-	unlink(fx->pcap);
-	rmdir(fx->dir);
-	free(fx->ss);
-	free(fx);
-	return 0;
-}
-
-static struct pp_sock *sock_new(struct fx *fx, unsigned int lane)
-{
-	struct pp_sock *sk = NULL;
-
-	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, lane, &sk), 0);
-	return sk;
+	return stack_fx_setup(state, "pp_stack");
 }
 
 static void put_seq(uint8_t *p, size_t len, uint32_t seq)
@@ -199,42 +62,11 @@ static void put_seq(uint8_t *p, size_t len, uint32_t seq)
 	memcpy(p, &be, 4);
 }
 
-struct frame {
-	uint32_t len;
-	uint8_t b[PP_FRAME_2K];
-};
-
-static unsigned int read_frames(const char *file, struct frame *out, unsigned int max)
-{
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	unsigned int n = 0;
-	pcap_t *pd = pcap_open_offline(file, err);
-
-	if (!pd)
-		fail_msg("pcap_open_offline(%s): %s", file, err);
-	while (pcap_next_ex(pd, &h, &data) == 1) {
-		assert_true(n < max);
-		assert_true(h->caplen == h->len && h->len <= sizeof(out[n].b));
-		out[n].len = h->len;
-		memcpy(out[n].b, data, h->len);
-		n++;
-	}
-	pcap_close(pd);
-	return n;
-}
-
 static uint32_t frame_seq(const struct frame *f)
 {
 	const uint8_t *p = f->b + PP_ETH_HLEN + PP_IPV4_HLEN + PP_UDP_HLEN;
 
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool have_tshark(void)
-{
-	return system("command -v tshark >/dev/null 2>&1") == 0;
 }
 
 /* Per TX queue frames handed to the NIC (sent = bypassed + dequeued). */
