@@ -519,8 +519,35 @@ static inline void pp__skb_free_one(struct pp_pool_cache *c, struct pp_skb *skb)
  */
 static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *const *skbs, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		pp__skb_free_one(c, skbs[i]);
+	/* The common case (a lone frame of this lane, sole holder, valid) in
+	 * locals: the state store may alias the cache as far as the compiler
+	 * knows, which would reload every field for every skb. Anything else
+	 * takes the full path with the cache written back first. */
+	const uint8_t *base = c->base;
+	const uint64_t region_len = c->region_len, fmask = (1ull << c->frame_shift) - 1;
+	const uint16_t id = c->id;
+	struct pp_skb **stack = c->stack;
+	uint32_t top = c->nfree;
+	uint64_t freed = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct pp_skb *skb = skbs[i];
+		uint64_t off = (uint64_t)((const uint8_t *)skb - base);
+
+		if (PP_LIKELY(skb && off < region_len && !(off & fmask) && skb->owner == id &&
+			      !skb->frag && skb->state == PP_SKB_ALLOCATED &&
+			      atomic_load_explicit(&skb->refcnt, memory_order_acquire) == 1)) {
+			skb->state = PP_SKB_FREE;
+			stack[top++] = skb;
+			freed++;
+			continue;
+		}
+		c->nfree = top;
+		pp__skb_free_one(c, skb);
+		top = c->nfree;
+	}
+	c->nfree = top;
+	PP_STAT_ADD(c->frees, freed);
 	if (c->dirty)
 		pp__pool_flush(c);
 }
