@@ -195,8 +195,8 @@ static void test_bad_queue(void **state)
 
 	assert_int_equal(fx->nic->ops->xmit_burst(fx->nic, 0, two, 2), 1);
 	drain(fx, 0, 1);
-	/* no RX on the null NIC */
-	assert_int_equal(fx->nic->ops->rx_burst(fx->nic, 0, fx->c, out, 4), 0);
+	/* no RX on the null NIC: no rx_burst at all (nic.h) */
+	assert_null(fx->nic->ops->rx_burst);
 }
 
 /* ---- boundaries ---------------------------------------------------------- */

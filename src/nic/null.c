@@ -13,7 +13,7 @@
  * fragments must keep chains shorter than the ring.
  *
  * The ring is a pp_ring: SPSC, producer = the queue's xmit thread, consumer =
- * its reaper (the same thread when reaping inline). No RX: rx_burst() returns 0.
+ * its reaper (the same thread when reaping inline). No RX: rx_burst is NULL.
  */
 #include <errno.h>
 #include <stdalign.h>
@@ -183,17 +183,6 @@ static uint32_t null_tx_room(struct pp_nic *nic, uint16_t q)
 	return pp_ring_free_count(np->txq[q].ring);
 }
 
-static uint16_t null_rx_burst(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c,
-			      struct pp_skb **out, uint16_t n)
-{
-	(void)nic;
-	(void)q;
-	(void)c;
-	(void)out;
-	(void)n;
-	return 0;
-}
-
 static void null_stats(struct pp_nic *nic, struct pp_nic_stats *st)
 {
 	struct null_priv *np = pp__nic_priv(nic);
@@ -216,6 +205,6 @@ const struct pp_nic_ops pp__nic_null_ops = {
 	.xmit_burst = null_xmit_burst,
 	.tx_complete = null_tx_complete,
 	.tx_room = null_tx_room,
-	.rx_burst = null_rx_burst,
+	.rx_burst = NULL, /* no RX (nic.h: NULL means none) */
 	.stats = null_stats,
 };

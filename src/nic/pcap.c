@@ -277,17 +277,6 @@ static uint32_t pcap_nic_tx_room(struct pp_nic *nic, uint16_t q)
 	return (pp->pace && room > pp->pace) ? pp->pace : room;
 }
 
-static uint16_t pcap_nic_rx_burst(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c,
-				  struct pp_skb **out, uint16_t n)
-{
-	(void)nic;
-	(void)q;
-	(void)c;
-	(void)out;
-	(void)n;
-	return 0;
-}
-
 static void pcap_nic_stats(struct pp_nic *nic, struct pp_nic_stats *st)
 {
 	struct pcap_priv *pp = pp__nic_priv(nic);
@@ -307,6 +296,6 @@ const struct pp_nic_ops pp__nic_pcap_ops = {
 	.xmit_burst = pcap_nic_xmit_burst,
 	.tx_complete = pcap_nic_tx_complete,
 	.tx_room = pcap_nic_tx_room,
-	.rx_burst = pcap_nic_rx_burst,
+	.rx_burst = NULL, /* no RX (nic.h: NULL means none) */
 	.stats = pcap_nic_stats,
 };
