@@ -192,16 +192,22 @@ int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock *
 	return 0;
 }
 
-int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
+/* The checks bind and connect share: a live socket and an IPv4 address. */
+static int sock_addr_check(const struct pp_sock *sk, const struct sockaddr *addr, socklen_t len,
+			   const struct sockaddr_in **sin)
 {
-	const struct sockaddr_in *sin;
-	int err;
-
 	if (!sk)
 		return -EINVAL;
 	if (!sk->open)
 		return -EBADF;
-	err = sin_check(addr, len, &sin);
+	return sin_check(addr, len, sin);
+}
+
+int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
+{
+	const struct sockaddr_in *sin;
+	int err = sock_addr_check(sk, addr, len, &sin);
+
 	if (err)
 		return err;
 	if (sk->sport)
@@ -232,13 +238,8 @@ int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 {
 	const struct sockaddr_in *sin;
-	int err;
+	int err = sock_addr_check(sk, addr, len, &sin);
 
-	if (!sk)
-		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	err = sin_check(addr, len, &sin);
 	if (err)
 		return err;
 	if (sin->sin_addr.s_addr == htonl(INADDR_ANY) || sin->sin_port == 0)
