@@ -93,7 +93,7 @@ struct pp_skb {
 	/* hot */
 	uint32_t hash;		/* flow hash of the 5-tuple (0: not computed) */
 	uint16_t queue;		/* TX queue picked by queue selection */
-	uint8_t prio;		/* qdisc band (0 highest) */
+	uint8_t prio;		/* skb->priority (TC_PRIO_*): the qdisc maps it to a band */
 	uint8_t flags;		/* PP_SKB_F_* */
 	_Atomic(uint16_t) refcnt; /* references; the frame is freed at 0 */
 	uint8_t state;		/* PP_SKB_FREE / PP_SKB_ALLOCATED: catches double free */
