@@ -314,7 +314,10 @@ static uint32_t reap(struct fx *fx, uint16_t ntxq)
 		for (uint16_t i = 0; i < n; i++) {
 			/* the kernel read the frame; our metadata is untouched */
 			assert_int_equal(out[i]->state, PP_SKB_ALLOCATED);
-			assert_int_equal(out[i]->end, pp_pool_frame_size(fx->pool));
+			/* its end is its frame's (the skb sits at the frame's colour) */
+			assert_int_equal(out[i]->end + ((uintptr_t)out[i] &
+							(pp_pool_frame_size(fx->pool) - 1)),
+					 pp_pool_frame_size(fx->pool));
 			assert_null(out[i]->frag);
 		}
 		pp_skb_free_burst(fx->c, out, n);
@@ -871,13 +874,17 @@ static void check_udp_in(struct fx *fx, struct pp_skb *skb, void *arg)
 
 	/* Where the kernel put the data: after the UMEM frame_headroom and its
 	 * own XDP_PACKET_HEADROOM (256); never over the metadata. */
+	uint32_t colour = (uint32_t)((uintptr_t)skb & (pp_pool_frame_size(fx->pool) - 1));
+
 	assert_true(skb->data_off >= PP_SKB_META + headroom);
-	assert_int_equal(skb->data_off,
-			 PP_SKB_META + (headroom > 256 ? headroom - 256 : 0) + 256);
+	/* from the frame's start: the metadata of any colour, then the XDP
+	 * headroom; the skb itself sits at its frame's colour offset */
+	assert_int_equal(colour + skb->data_off, PP_FRAME_COLOUR_MAX + PP_SKB_META +
+						 (headroom > 256 ? headroom - 256 : 0) + 256);
 	u->data_off = skb->data_off;
 	assert_int_equal(skb->state, PP_SKB_ALLOCATED);
 	assert_int_equal(skb->owner, 0);
-	assert_int_equal(skb->end, pp_pool_frame_size(fx->pool));
+	assert_int_equal(skb->end + colour, pp_pool_frame_size(fx->pool));
 	assert_int_equal(skb->mac_off, skb->data_off);
 	assert_true(skb->queue < fx->nic->nrxq);
 	assert_true(skb->len >= sizeof(*eth) + sizeof(*iph) + sizeof(*uh));

@@ -298,8 +298,9 @@ static void test_free_other_pool(void **state)
 static void test_create_boundaries(void **state)
 {
 	(void)state;
-	assert_int_equal(try_create(OPTS(.headroom = 2048 - 64 - 64)), 0);
-	assert_int_equal(try_create(OPTS(.frame_size = 4096, .headroom = 4096 - 64 - 64)), 0);
+	assert_int_equal(try_create(OPTS(.headroom = 2048 - PP_FRAME_COLOUR_MAX - 64 - 64)), 0);
+	assert_int_equal(try_create(OPTS(.frame_size = 4096,
+					 .headroom = 4096 - PP_FRAME_COLOUR_MAX - 64 - 64)), 0);
 	assert_int_equal(try_create(OPTS(.frames_per_lane = PP_BURST)), 0);
 	assert_int_equal(try_create(OPTS(.nlanes = 1, .nfreers = PP_POOL_CACHES_MAX - 1)), 0);
 	assert_int_equal(try_create(OPTS(.nlanes = PP_POOL_CACHES_MAX)), 0);
@@ -379,12 +380,16 @@ static void test_region_layout(void **state)
 	for (int i = 0; i < FPL; i++) {
 		uint8_t *p = (uint8_t *)all[i];
 
-		assert_true(p >= base && p + PP_FRAME_2K <= base + len);
-		assert_int_equal((size_t)(p - base) % PP_FRAME_2K, 0);
+		size_t fi = (size_t)(p - base) / PP_FRAME_2K;
+
+		/* the skb sits at its frame's colour offset and ends with it */
+		assert_int_equal((size_t)(p - base) % PP_FRAME_2K, pp_frame_colour(fi));
+		assert_true(p >= base && p + all[i]->end <= base + len);
+		assert_int_equal((size_t)(p - base) + all[i]->end, (fi + 1) * PP_FRAME_2K);
 		/* lane 0 owns the first half of the region */
 		assert_true(p < base + (size_t)FPL * PP_FRAME_2K);
 		assert_int_equal(all[i]->owner, 0);
-		assert_int_equal(all[i]->end, PP_FRAME_2K);
+		assert_int_equal(all[i]->end, PP_FRAME_2K - pp_frame_colour(fi));
 	}
 	/* the lowest frame comes out first */
 	assert_ptr_equal(all[0], (struct pp_skb *)base);
@@ -412,14 +417,15 @@ static void test_skb_from_offset(void **state)
 		assert_ptr_equal(pp_pool_skb_from_offset(f->lane1, off + 99), b[i]);
 		assert_ptr_equal(pp_pool_skb_from_offset(f->lane1, (uint64_t)((uint8_t *)b[i] - base)),
 				 b[i]);
-		assert_ptr_equal(pp_pool_skb_from_offset(f->lane1,
-							 (uint64_t)((uint8_t *)b[i] - base) +
-								 PP_FRAME_2K - 1),
-				 b[i]);
+		uint64_t frame = (uint64_t)((uint8_t *)b[i] - base) & ~(uint64_t)(PP_FRAME_2K - 1);
+
+		assert_ptr_equal(pp_pool_skb_from_offset(f->lane1, frame), b[i]);
+		assert_ptr_equal(pp_pool_skb_from_offset(f->lane1, frame + PP_FRAME_2K - 1), b[i]);
 	}
 	assert_ptr_equal(pp_pool_skb_from_offset(f->lane0, 0), (struct pp_skb *)base);
 	assert_ptr_equal(pp_pool_skb_from_offset(f->lane0, len - 1),
-			 (struct pp_skb *)(base + len - PP_FRAME_2K));
+			 (struct pp_skb *)(base + len - PP_FRAME_2K +
+					   pp_frame_colour(len / PP_FRAME_2K - 1)));
 	assert_null(pp_pool_skb_from_offset(f->lane0, len));
 	assert_null(pp_pool_skb_from_offset(f->lane0, len + PP_FRAME_2K));
 	assert_null(pp_pool_skb_from_offset(f->lane0, UINT64_MAX));

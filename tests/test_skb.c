@@ -44,10 +44,13 @@ static int setup_fsz(void **state, uint32_t fsz, uint16_t headroom)
 	f.fsz = fsz;
 	f.a = pp_skb_alloc(f.c);
 	f.next = pp_skb_alloc(f.c);
-	if (!f.a || !f.next || (uint8_t *)f.next != (uint8_t *)f.a + fsz)
+	/* frame 0 (colour 0) then frame 1, whose skb sits at its colour offset */
+	if (!f.a || !f.next || f.a->end != fsz ||
+	    (uint8_t *)f.next != (uint8_t *)f.a + fsz + pp_frame_colour(1))
 		return -1;
-	/* canary: every byte of the next frame after its metadata */
-	memset((uint8_t *)f.next + PP_SKB_META, CANARY, fsz - PP_SKB_META);
+	/* canary: every byte of the next frame but its metadata */
+	memset((uint8_t *)f.a + fsz, CANARY, pp_frame_colour(1));
+	memset((uint8_t *)f.next + PP_SKB_META, CANARY, f.next->end - PP_SKB_META);
 	*state = &f;
 	return 0;
 }
@@ -69,9 +72,13 @@ static int setup_2k_hr256(void **state)
 
 static void check_canary(const struct fixture *f)
 {
+	const uint8_t *gap = (const uint8_t *)f->next - pp_frame_colour(1);
 	const uint8_t *p = (const uint8_t *)f->next + PP_SKB_META;
 
-	for (uint32_t i = 0; i < f->fsz - PP_SKB_META; i++)
+	for (uint32_t i = 0; i < pp_frame_colour(1); i++)
+		if (gap[i] != CANARY)
+			fail_msg("canary byte %u before the next frame's skb overwritten", i);
+	for (uint32_t i = 0; i < (uint32_t)f->next->end - PP_SKB_META; i++)
 		if (p[i] != CANARY)
 			fail_msg("canary byte %u of the next frame overwritten", i);
 }

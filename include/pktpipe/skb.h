@@ -58,6 +58,21 @@ extern "C" {
 #define PP_SKB_META 64
 /** Default headroom after the metadata: Ethernet + IPv4 + TCP with options. */
 #define PP_SKB_HEADROOM 128
+/*
+ * Metadata colouring (cf. slab colouring): frame i keeps its skb at offset
+ * (i % PP_FRAME_COLOURS) * 64 inside the frame. Frames are 2 KiB apart, so
+ * without it the metadata lines of every frame fall in the same 2 of the 64
+ * L1 sets and a burst of 32 skbs cannot stay in L1.
+ */
+#define PP_FRAME_COLOURS 4
+#define PP_FRAME_COLOUR_MAX ((PP_FRAME_COLOURS - 1) * PP_CACHE_LINE)
+
+/** pp_frame_colour() - offset of frame @fi's skb from the frame's start. */
+static inline uint32_t pp_frame_colour(uint64_t fi)
+{
+	return (uint32_t)(fi & (PP_FRAME_COLOURS - 1)) * PP_CACHE_LINE;
+}
+
 /** Frame sizes a pool accepts. */
 #define PP_FRAME_2K 2048
 #define PP_FRAME_4K 4096
@@ -203,6 +218,16 @@ static inline int pp_skb_trim(struct pp_skb *skb, uint32_t len)
 		return -EINVAL;
 	skb->len = (uint16_t)len;
 	return 0;
+}
+
+/**
+ * pp_skb_truesize() - bytes of the whole frame the skb occupies (cf.
+ * skb->truesize), what memory bounds charge. The frame size is the power of
+ * two at or above @skb->end, which its colour offset only shortens.
+ */
+static inline uint32_t pp_skb_truesize(const struct pp_skb *skb)
+{
+	return 1u << (32 - __builtin_clz((uint32_t)skb->end - 1));
 }
 
 /** pp_skb_header() - pointer for a header offset (mac_off, net_off, trans_off). */
@@ -375,9 +400,11 @@ PP_API int pp_pool_stats(const struct pp_pool *pool, struct pp_pool_stats *st);
  */
 static inline struct pp_skb *pp_pool_skb_from_offset(const struct pp_pool_cache *c, uint64_t off)
 {
+	uint64_t fi = off >> c->frame_shift;
+
 	if (PP_UNLIKELY(off >= c->region_len))
 		return NULL;
-	return (struct pp_skb *)(c->base + ((off >> c->frame_shift) << c->frame_shift));
+	return (struct pp_skb *)(c->base + (fi << c->frame_shift) + pp_frame_colour(fi));
 }
 
 /** pp_skb_offset_in_region() - region offset of the skb's first data byte. */
@@ -393,7 +420,10 @@ PP_API void pp__pool_bad_free(struct pp_pool_cache *c, struct pp_skb *skb);
 
 static inline void pp__skb_init(const struct pp_skb *tmpl, struct pp_skb *skb)
 {
+	uint16_t end = skb->end; /* the frame's own: it depends on its colour */
+
 	memcpy((void *)skb, (const void *)tmpl, sizeof(*skb));
+	skb->end = end;
 }
 
 /**
@@ -473,7 +503,8 @@ static inline bool pp__skb_valid(const struct pp_pool_cache *c, const struct pp_
 {
 	uint64_t off = (uint64_t)((const uint8_t *)skb - c->base);
 
-	return off < c->region_len && !(off & ((1u << c->frame_shift) - 1)) &&
+	return off < c->region_len &&
+	       (off & ((1u << c->frame_shift) - 1)) == pp_frame_colour(off >> c->frame_shift) &&
 	       skb->state == PP_SKB_ALLOCATED;
 }
 
@@ -525,6 +556,7 @@ static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *con
 	 * takes the full path with the cache written back first. */
 	const uint8_t *base = c->base;
 	const uint64_t region_len = c->region_len, fmask = (1ull << c->frame_shift) - 1;
+	const uint32_t shift = c->frame_shift;
 	const uint16_t id = c->id;
 	struct pp_skb **stack = c->stack;
 	uint32_t top = c->nfree;
@@ -534,7 +566,8 @@ static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *con
 		struct pp_skb *skb = skbs[i];
 		uint64_t off = (uint64_t)((const uint8_t *)skb - base);
 
-		if (PP_LIKELY(skb && off < region_len && !(off & fmask) && skb->owner == id &&
+		if (PP_LIKELY(skb && off < region_len && (off & fmask) == pp_frame_colour(off >> shift) &&
+			      skb->owner == id &&
 			      !skb->frag && skb->state == PP_SKB_ALLOCATED &&
 			      atomic_load_explicit(&skb->refcnt, memory_order_acquire) == 1)) {
 			skb->state = PP_SKB_FREE;

@@ -114,7 +114,7 @@ int pp_pool_create(const struct pp_pool_opts *opts, struct pp_pool **out)
 	ncaches = nlanes + opts->nfreers;
 	headroom = opts->headroom ? opts->headroom : PP_SKB_HEADROOM;
 	if ((fsz != PP_FRAME_2K && fsz != PP_FRAME_4K) || fpl < PP_BURST || fpl > (1u << 24) ||
-	    ncaches > PP_POOL_CACHES_MAX || PP_SKB_META + headroom + 64 > fsz)
+	    ncaches > PP_POOL_CACHES_MAX || PP_FRAME_COLOUR_MAX + PP_SKB_META + headroom + 64 > fsz)
 		return -EINVAL;
 	if ((uint64_t)fpl * nlanes * fsz > (64ull << 30))
 		return -EINVAL;
@@ -181,9 +181,10 @@ int pp_pool_create(const struct pp_pool_opts *opts, struct pp_pool **out)
 			c->ret_out[j] = p->rings[i * nlanes + j];
 		if (i >= nlanes)
 			continue;
+		/* end is per frame (colour): the template has none, the frame
+		 * keeps its own (see pp__skb_init) */
 		c->tmpl = (struct pp_skb){
 			.data_off = (uint16_t)(PP_SKB_META + headroom),
-			.end = (uint16_t)(fsz > UINT16_MAX ? UINT16_MAX : fsz),
 			.owner = (uint16_t)i,
 			.state = PP_SKB_ALLOCATED,
 		};
@@ -198,11 +199,11 @@ int pp_pool_create(const struct pp_pool_opts *opts, struct pp_pool **out)
 		/* Lane i owns frames [i*fpl, (i+1)*fpl); push them so that the
 		 * lowest address is allocated first. */
 		for (uint32_t f = 0; f < fpl; f++) {
-			struct pp_skb *skb = (struct pp_skb *)(p->base +
-				((size_t)i * fpl + (fpl - 1 - f)) * fsz);
+			size_t fi = (size_t)i * fpl + (fpl - 1 - f);
+			struct pp_skb *skb = (struct pp_skb *)(p->base + fi * fsz + pp_frame_colour(fi));
 
 			skb->owner = (uint16_t)i;
-			skb->end = (uint16_t)(fsz > UINT16_MAX ? UINT16_MAX : fsz);
+			skb->end = (uint16_t)(fsz - pp_frame_colour(fi));
 			skb->state = PP_SKB_FREE;
 			c->stack[f] = skb;
 		}

@@ -889,13 +889,14 @@ static void return_frames(struct pp_nic *nic, struct afxdp *a)
 				uint64_t f = w * 64 + (uint64_t)__builtin_ctzll(rx);
 
 				rx &= rx - 1;
-				pp_skb_free(fc, (struct pp_skb *)(a->base + (f << a->frame_shift)));
+				pp_skb_free(fc, (struct pp_skb *)(a->base + (f << a->frame_shift) + pp_frame_colour(f)));
 			}
 			while (tx) {
 				uint64_t f = w * 64 + (uint64_t)__builtin_ctzll(tx);
 
 				tx &= tx - 1;
-				skb = (struct pp_skb *)(a->base + (f << a->frame_shift));
+				skb = (struct pp_skb *)(a->base + (f << a->frame_shift) +
+							pp_frame_colour(f));
 				skb->frag = NULL; /* each frame is tracked on its own */
 				pp_skb_drop(c, skb, PP_DROP_SHUTDOWN);
 				tx_left++;
@@ -971,7 +972,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	 * (256) and never below frame + frame_headroom: keep the skb metadata
 	 * under it, and give an RX skb at least the pool's headroom.
 	 */
-	a->umem_headroom = PP_SKB_META;
+	a->umem_headroom = PP_FRAME_COLOUR_MAX + PP_SKB_META; /* the metadata of any colour */
 	if (c0->headroom > AFXDP_XDP_HEADROOM)
 		a->umem_headroom += c0->headroom - AFXDP_XDP_HEADROOM;
 	if (a->umem_headroom + AFXDP_XDP_HEADROOM + PP_ETH_ZLEN > a->frame_size) {
@@ -1089,9 +1090,10 @@ static inline bool frame_ok(const struct afxdp *a, const struct pp_skb *f)
 {
 	uint64_t off = (uint64_t)((uintptr_t)f - (uintptr_t)a->base);
 
-	return off < a->region_len && !(off & (a->frame_size - 1)) && f->len >= PP_ETH_HLEN &&
-	       f->len <= a->max_len && f->data_off >= PP_SKB_META &&
-	       (uint32_t)f->data_off + f->len <= a->frame_size;
+	return off < a->region_len &&
+	       (off & (a->frame_size - 1)) == pp_frame_colour(off >> a->frame_shift) &&
+	       f->len >= PP_ETH_HLEN && f->len <= a->max_len && f->data_off >= PP_SKB_META &&
+	       (uint32_t)f->data_off + f->len <= f->end;
 }
 
 static inline uint32_t tx_pending(const struct axq *q)
@@ -1237,7 +1239,7 @@ static uint16_t afxdp_tx_complete(struct pp_nic *nic, uint16_t qid, struct pp_sk
 			continue;
 		}
 		bit_flip_shared(q->done, fi);
-		skb = (struct pp_skb *)(a->base + (fi << a->frame_shift));
+		skb = (struct pp_skb *)(a->base + (fi << a->frame_shift) + pp_frame_colour(fi));
 		skb->frag = NULL;
 		out[n++] = skb;
 		done++;
@@ -1323,7 +1325,8 @@ static uint16_t afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_
 	for (uint32_t j = 0; j < got; j++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx + j);
 		uint64_t fi = d->addr >> a->frame_shift;
-		uint32_t data_off = (uint32_t)(d->addr & (a->frame_size - 1));
+		/* from the skb, which sits at the frame's colour offset */
+		uint32_t data_off = (uint32_t)(d->addr & (a->frame_size - 1)) - pp_frame_colour(fi);
 		struct pp_skb *skb;
 
 		if (PP_UNLIKELY(d->addr >= a->region_len || !bit_get(q->filled, fi))) {
@@ -1332,8 +1335,9 @@ static uint16_t afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_
 		}
 		bit_flip(q->filled, fi);
 		q->fill_out--;
-		skb = (struct pp_skb *)(a->base + (fi << a->frame_shift));
-		if (PP_UNLIKELY(data_off < PP_SKB_META || data_off + d->len > a->frame_size)) {
+		skb = (struct pp_skb *)(a->base + (fi << a->frame_shift) + pp_frame_colour(fi));
+		if (PP_UNLIKELY(data_off < PP_SKB_META || data_off > a->frame_size ||
+				data_off + d->len > skb->end)) {
 			PP_STAT_ADD(q->rx_bogus, 1);
 			pp_skb_free(c, skb);
 			continue;

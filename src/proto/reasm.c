@@ -365,9 +365,9 @@ struct pp_skb *pp__reasm_add(struct pp_reasm *r, struct pp_stage *s, struct pp_s
 	}
 	/* memory: per datagram, then over the table, oldest others evicted
 	 * (cf. the evictor of inet_frag_worker / ipfrag_high_thresh) */
-	if ((uint64_t)q->bytes + frag->end > r->max_bytes)
+	if ((uint64_t)q->bytes + pp_skb_truesize(frag) > r->max_bytes)
 		goto kill;
-	while (r->bytes + frag->end > r->max_bytes) {
+	while (r->bytes + pp_skb_truesize(frag) > r->max_bytes) {
 		uint32_t victim = r->oldest;
 
 		if (victim == i)
@@ -395,9 +395,9 @@ struct pp_skb *pp__reasm_add(struct pp_reasm *r, struct pp_stage *s, struct pp_s
 	if (!cur)
 		q->tail = frag;
 	q->meat += end - offset;
-	q->bytes += frag->end;
+	q->bytes += pp_skb_truesize(frag);
 	q->nfrags++;
-	r->bytes += frag->end;
+	r->bytes += pp_skb_truesize(frag);
 	r->frags++;
 
 	if (q->flags == (Q_FIRST_IN | Q_LAST_IN) && q->meat == q->len)

@@ -119,7 +119,8 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	if (err)
 		goto err_stack;
 	/* a whole IPv4 packet plus Ethernet must fit one frame after the headroom */
-	if ((uint32_t)st->mtu + 14 + PP_SKB_META + PP_SKB_HEADROOM > pp_pool_frame_size(st->pool)) {
+	if ((uint32_t)st->mtu + 14 + PP_FRAME_COLOUR_MAX + PP_SKB_META + PP_SKB_HEADROOM >
+	    pp_pool_frame_size(st->pool)) {
 		err = -EINVAL;
 		goto err_stack;
 	}
