@@ -553,3 +553,19 @@ void pp__lane_offline(void)
 	if (tl_online && --tl_online == 0)
 		rcu_thread_offline();
 }
+
+/*
+ * A lane thread with nothing to do waits: offline for RCU (a writer need not
+ * wait for it), asleep for *@step_us, which grows up to 1 ms so a long wait
+ * costs almost nothing and a short one little.
+ */
+void pp__lane_nap(unsigned int *step_us)
+{
+	struct timespec ts = {0, (long)*step_us * 1000};
+
+	pp__lane_offline();
+	nanosleep(&ts, NULL);
+	pp__lane_online();
+	if (*step_us < 1000)
+		*step_us *= 2;
+}

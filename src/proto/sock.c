@@ -106,15 +106,8 @@ int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us)
 		pp__lane_run(sk->lane);
 		return -EAGAIN;
 	}
-	if (pp__lane_run(sk->lane))
-		return 0;
-	struct timespec ts = {0, (long)*step_us * 1000};
-
-	pp__lane_offline();
-	nanosleep(&ts, NULL);
-	pp__lane_online();
-	if (*step_us < 1000)
-		*step_us *= 2;
+	if (!pp__lane_run(sk->lane))
+		pp__lane_nap(step_us);
 	return 0;
 }
 
@@ -247,16 +240,24 @@ int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 	return sk->ops->connect(sk, sin);
 }
 
+/* A message header whose iovec can be walked: every non-empty piece has a base. */
+static bool msg_ok(const struct msghdr *msg)
+{
+	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
+		return false;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+			return false;
+	return true;
+}
+
 ssize_t pp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int flags)
 {
 	ssize_t ret;
 
-	if (!msg || (flags & ~PP_MSG_ALL) || (msg->msg_iovlen && !msg->msg_iov) ||
+	if (!msg_ok(msg) || (flags & ~PP_MSG_ALL) ||
 	    (msg->msg_name && msg->msg_namelen < (socklen_t)sizeof(struct sockaddr_in)))
 		return -EINVAL;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
-			return -EINVAL;
 	ret = pp__sock_enter(sk);
 	if (ret)
 		return ret;
@@ -488,11 +489,8 @@ ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 	uint64_t deadline = 0;
 	ssize_t ret;
 
-	if (!msg || (flags & ~PP_MSG_DONTWAIT) || (msg->msg_iovlen && !msg->msg_iov))
+	if (!msg_ok(msg) || (flags & ~PP_MSG_DONTWAIT))
 		return -EINVAL;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
-			return -EINVAL;
 	ret = pp__sock_enter(sk);
 	if (ret)
 		return ret;
@@ -517,13 +515,7 @@ ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 		 * within tens of microseconds must not wait for a sleep */
 		if (now < spin_until)
 			continue;
-		struct timespec ts = {0, (long)step * 1000};
-
-		pp__lane_offline();
-		nanosleep(&ts, NULL);
-		pp__lane_online();
-		if (step < 1000)
-			step *= 2;
+		pp__lane_nap(&step);
 	}
 	/* copy the datagram (a reassembled one is a chain) into the iovec */
 	size_t total = 0, copied = 0, vi = 0, voff = 0;

@@ -381,6 +381,8 @@ int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_m
 	struct pp_lane *l = &st->lanes[lane];
 	uint64_t deadline = pp__now_ns() + (uint64_t)timeout_ms * PP_NSEC_PER_MSEC;
 
+	unsigned int step = 50;
+
 	err = pp__lane_enter(st, l);
 	if (err)
 		return err;
@@ -396,13 +398,10 @@ int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_m
 			err = -ETIMEDOUT;
 			break;
 		}
-		if (!moved) {
-			struct timespec ts = {0, 50000};
-
-			pp__lane_offline();
-			nanosleep(&ts, NULL);
-			pp__lane_online();
-		}
+		if (moved)
+			step = 50;
+		else
+			pp__lane_nap(&step);
 	}
 	pp__lane_offline();
 	return err;

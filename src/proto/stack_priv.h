@@ -152,6 +152,7 @@ void pp__rcu_get(void);
 void pp__rcu_put(void);
 void pp__stack_teardown(struct pp_stack *st);
 void pp__lane_offline(void);
+void pp__lane_nap(unsigned int *step_us);
 uint32_t pp__lane_run(struct pp_lane *l);
 uint64_t pp__tsc(void);
 
