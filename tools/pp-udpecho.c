@@ -22,6 +22,8 @@
 
 #include <pktpipe/pktpipe.h>
 
+#include "tool_common.h"
+
 #define FLOWS 1024
 
 struct flow {
@@ -35,22 +37,6 @@ struct counters {
 	uint64_t rx, rx_bytes, echoed, echo_fail;
 	uint64_t good, corrupt, missing, reordered, short_payload;
 };
-
-static atomic_bool stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop_flag, true);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void usage(FILE *f)
 {
@@ -184,10 +170,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct sigaction sa = {.sa_handler = on_signal};
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 
 	struct pp_stack_opts so = {.sz = sizeof(so), .nic = nic, .ip = ip, .prefix = (uint8_t)prefix};
 	struct pp_stack *st;

@@ -25,6 +25,8 @@
 
 #include <pktpipe/pktpipe.h>
 
+#include "tool_common.h"
+
 #define MAX_NEIGH 16
 #define MAX_FLOWS 65536
 
@@ -65,22 +67,6 @@ struct lane_ctx {
 	int err;
 	pthread_t thr;
 };
-
-static atomic_bool stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop_flag, true);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void usage(FILE *f)
 {
@@ -574,10 +560,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c))
 		return 2;
 
-	struct sigaction sa = {.sa_handler = on_signal};
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 
 	struct pp_stack_opts so = {
 		.sz = sizeof(so),
