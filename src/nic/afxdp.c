@@ -934,6 +934,18 @@ static void afxdp_teardown(struct pp_nic *nic)
 	a->q = NULL;
 }
 
+/* 0 if this process may open AF_XDP sockets; -EPERM (or -EAFNOSUPPORT: a
+ * kernel without AF_XDP) otherwise. */
+static int priv_check(void)
+{
+	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno == EACCES ? -EPERM : -errno;
+	close(fd);
+	return 0;
+}
+
 static int afxdp_open(struct pp_nic *nic, const char *args)
 {
 	struct afxdp *a = priv_of(nic);
@@ -951,6 +963,14 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 			args ? args : "(null)");
 		return -EINVAL;
 	}
+	/* Privilege first, so that an unprivileged caller gets -EPERM whatever
+	 * else would fail for it later: the XDP object it cannot read (a build
+	 * tree under /root), the interface it may not configure. An AF_XDP
+	 * socket needs CAP_NET_RAW (cf. xsk_create()); loading the program
+	 * needs more, and bpf() says so with -EPERM too. */
+	err = priv_check();
+	if (err)
+		return err;
 	if (a->queues) {
 		nic->ntxq = a->queues;
 		if (nic->nrxq)
