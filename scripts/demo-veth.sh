@@ -30,7 +30,6 @@ for s in "$A vA" "$B vB"; do
 	ip -n "$1" link set "$2" up
 done
 ip -n $B addr add 198.18.0.2/24 dev vB
-ip netns exec $B ethtool -K vB tx off >/dev/null 2>&1 # see tests/udpgen_afxdp.sh
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 # a UDP sink on the peer, so the kernel's receive path runs to a socket
 ip netns exec $B python3 -c '

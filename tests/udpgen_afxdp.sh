@@ -42,10 +42,11 @@ setup() { # queues
 	# pktpipe owns 198.18.0.1 on vA (the kernel in A has no address there);
 	# the kernel peer is 198.18.0.2 on vB
 	ip -n $B addr add 198.18.0.2/24 dev vB
-	# veth hands locally sent UDP to XDP with its checksum left to "hardware"
-	# (CHECKSUM_PARTIAL); we check checksums strictly, so the kernel peer must
-	# compute them itself, as it does for a real NIC without offload
-	ip netns exec $B ethtool -K vB tx off >/dev/null
+	# the kernel peer keeps its default settings: veth hands what it sends to
+	# XDP with the UDP checksum left to "hardware" (CHECKSUM_PARTIAL), and
+	# pktpipe must take it (regression: issue 7, defect 3)
+	check "peer's TX checksum offload is on (default)" 1 \
+		"$(ip netns exec $B ethtool -k vB | grep -c '^tx-checksumming: on')"
 }
 
 # A kernel UDP receiver in B: counts datagrams on PORT, checks pp-udpgen's

@@ -115,6 +115,8 @@ enum { XDP_ST_REDIRECTED, XDP_ST_PASSED, XDP_ST_NO_SOCKET, XDP_ST_N };
 
 enum afxdp_mode { MODE_AUTO, MODE_NATIVE, MODE_SKB };
 enum afxdp_bind { BIND_AUTO, BIND_COPY, BIND_ZC };
+/* csum=: auto (partial checksums accepted on veth only), partial, strict */
+enum afxdp_csum { CSUM_AUTO, CSUM_PARTIAL, CSUM_STRICT };
 
 /* One AF_XDP socket: TX queue q and/or RX queue q. Three writers, three lines. */
 struct axq {
@@ -168,6 +170,8 @@ struct afxdp {
 	uint16_t max_len;	/* longest frame we send: mtu + Ethernet header */
 	uint16_t nsock;
 	bool busy_poll;
+	uint8_t csum;		/* CSUM_*: how received L4 checksums are judged */
+	bool is_veth;		/* the interface's driver is veth */
 	struct axq *q;		/* [nsock] */
 	size_t map_words;	/* uint64_t per frame bitmap */
 	/* control */
@@ -274,6 +278,17 @@ static int parse_kv(struct afxdp *a, const char *k, size_t klen, const char *v, 
 		return parse_u32(v, vlen, PP_BURST, AFXDP_RING_MAX, &a->fill);
 	if (tok_is(k, klen, "budget"))
 		return parse_u32(v, vlen, 0, AFXDP_RING_MAX, &a->budget);
+	if (tok_is(k, klen, "csum")) {
+		if (vlen == 4 && !memcmp(v, "auto", 4))
+			a->csum = CSUM_AUTO;
+		else if (vlen == 7 && !memcmp(v, "partial", 7))
+			a->csum = CSUM_PARTIAL;
+		else if (vlen == 6 && !memcmp(v, "strict", 6))
+			a->csum = CSUM_STRICT;
+		else
+			return -EINVAL;
+		return 0;
+	}
 	if (tok_is(k, klen, "busy_poll")) {
 		if (parse_u32(v, vlen, 0, 1, &u))
 			return -EINVAL;
@@ -834,6 +849,13 @@ static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)
 				"arrives on the others goes to the kernel\n",
 				ifname, rx, nic->nrxq);
 	}
+	/* veth hands XDP what its peer sent with CHECKSUM_PARTIAL unfinished */
+	{
+		struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+
+		ifr.ifr_data = (void *)&di;
+		a->is_veth = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && !strcmp(di.driver, "veth");
+	}
 out:
 	close(fd);
 	return err;
@@ -959,7 +981,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	if (!args || !c0 || parse_args(a, args)) {
 		fprintf(stderr, "afxdp: bad spec \"%s\": want IFACE[,mode=native|skb|auto]"
 				"[,bind=auto|copy|zc][,queues=N][,ring=N][,fill=N][,budget=N]"
-				"[,busy_poll=0|1][,ip=A.B.C.D]\n",
+				"[,busy_poll=0|1][,csum=auto|partial|strict][,ip=A.B.C.D]\n",
 			args ? args : "(null)");
 		return -EINVAL;
 	}
@@ -1006,6 +1028,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	err = iface_check(a, nic, a->nsock);
 	if (err)
 		return err;
+	nic->rx_csum_partial = a->csum == CSUM_PARTIAL || (a->csum == CSUM_AUTO && a->is_veth);
 	if (nic->nrxq && rx_room < a->max_len)
 		fprintf(stderr, "afxdp: %s: received frames over %u bytes will be dropped "
 				"(%u-byte pool frames)\n",
@@ -1073,9 +1096,9 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	a->info.nsock = a->nsock;
 	a->info.busy_poll = a->busy_poll;
 	snprintf(a->line, sizeof(a->line),
-		 "xdp=%s bind=%s budget=%u txq=%u rxq=%u ring=%u fill=%u busy_poll=%u",
+		 "xdp=%s bind=%s budget=%u txq=%u rxq=%u ring=%u fill=%u busy_poll=%u csum=%s",
 		 a->info.xdp_mode, a->info.bind, a->info.budget, nic->ntxq, nic->nrxq, a->ring,
-		 a->fill, a->busy_poll);
+		 a->fill, a->busy_poll, nic->rx_csum_partial ? "partial-ok" : "strict");
 	return 0;
 
 err_teardown:
@@ -1356,8 +1379,9 @@ static uint16_t afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_
 		bit_flip(q->filled, fi);
 		q->fill_out--;
 		skb = (struct pp_skb *)(a->base + (fi << a->frame_shift) + pp_frame_colour(fi));
-		if (PP_UNLIKELY(data_off < PP_SKB_META || data_off > a->frame_size ||
-				data_off + d->len > skb->end)) {
+		/* d->len is 32 bits: compare against the room, never add to it */
+		if (PP_UNLIKELY(data_off < PP_SKB_META || data_off > skb->end ||
+				d->len > (uint32_t)skb->end - data_off)) {
 			PP_STAT_ADD(q->rx_bogus, 1);
 			pp_skb_free(c, skb);
 			continue;

@@ -69,6 +69,13 @@ struct pp_nic {
 	uint16_t nrxq;			/* const: RX queues */
 	uint16_t mtu;			/* const: largest IP packet */
 	uint8_t mac[6];			/* const: the interface's MAC (backend may set) */
+	/* const: the link is host-internal (veth) and its peer may hand us
+	 * UDP/TCP with CHECKSUM_PARTIAL: the checksum field holds only the
+	 * pseudo-header sum, the rest was left to "hardware" that a veth does
+	 * not have. The receive path accepts exactly that value on such a link
+	 * (as the kernel trusts CHECKSUM_PARTIAL, cf. skb_csum_unnecessary());
+	 * on any other link a checksum is verified in full. */
+	bool rx_csum_partial;
 	char spec[128];			/* const: what it was opened with */
 	alignas(PP_CACHE_LINE) uint8_t priv[]; /* backend state, priv_size bytes */
 };

@@ -8,6 +8,7 @@
 #define PP_PROTO_CSUM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -88,6 +89,23 @@ static inline uint64_t pp_csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t pr
 {
 	return (uint64_t)saddr + daddr + __builtin_bswap16((uint16_t)proto) +
 	       __builtin_bswap16(len);
+}
+
+/*
+ * pp_csum_is_partial() - @check (as it sits in a received UDP/TCP header) is
+ * what a sender using checksum offload leaves for the "hardware": the folded,
+ * uncomplemented pseudo-header sum (cf. udp4_hwcsum() / __tcp_v4_send_check():
+ * uh->check = ~csum_tcpudp_magic(saddr, daddr, len, proto, 0)). A veth has
+ * no hardware, so XDP and AF_XDP see that value; the kernel's own receive
+ * path trusts such an skb (CHECKSUM_PARTIAL, skb_csum_unnecessary()). Only a
+ * link that is host-internal may be judged with this.
+ */
+static inline bool pp_csum_is_partial(uint16_t check, uint32_t saddr, uint32_t daddr,
+				      uint8_t proto, uint16_t len)
+{
+	uint16_t folded = (uint16_t)~pp_csum_fold(pp_csum_pseudo(saddr, daddr, proto, len));
+
+	return check == folded;
 }
 
 #endif /* PP_PROTO_CSUM_H */

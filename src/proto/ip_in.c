@@ -48,6 +48,7 @@ struct rx_ctx {
 	struct pp_rx_out *o;
 	struct pp_stage icmp;	/* the lane's icmp stage, on the running thread's cache */
 	uint32_t bcast_sub;	/* our subnet's broadcast address (0: none) */
+	bool csum_partial;	/* the NIC's link may carry CHECKSUM_PARTIAL (veth) */
 	uint64_t now_ns;	/* read once, at the first fragment */
 	uint16_t narp, nicmp;
 	struct pp_skb *arp[PP_BURST_MAX];
@@ -130,7 +131,9 @@ static void udp_rcv(struct rx_ctx *c, struct pp_skb *skb, uint32_t ihl, bool bca
 		sum = pp_csum_partial(uh, skb->len - ihl, sum, &odd);
 		for (const struct pp_skb *f = skb->frag; f; f = f->frag)
 			sum = pp_csum_partial(pp_skb_data(f), f->len, sum, &odd);
-		if (PP_UNLIKELY(pp_csum_fold(sum))) {
+		if (PP_UNLIKELY(pp_csum_fold(sum)) &&
+		    !(c->csum_partial && pp_csum_is_partial(uh->check, ip->saddr, ip->daddr,
+							    PP_IPPROTO_UDP, ulen))) {
 			pp_stage_drop(s, skb, PP_DROP_BAD_CSUM);
 			return;
 		}
@@ -288,6 +291,7 @@ uint16_t pp__rx_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, stru
 	host = ntohl(~c.st->mask);
 	/* /31 and /32 have no broadcast address (RFC 3021) */
 	c.bcast_sub = host >= 3 ? (c.st->ip & c.st->mask) | ~c.st->mask : 0;
+	c.csum_partial = c.st->nic && c.st->nic->rx_csum_partial;
 
 	pp_stage_count_in(s, pkts, n);
 	for (uint16_t base = 0; base < n; base = (uint16_t)(base + PP_BURST_MAX)) {
