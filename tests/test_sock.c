@@ -526,9 +526,9 @@ static void test_stats_bad(void **state)
 
 /* ---- early exits: dropped, freed and counted ---------------------------- */
 
-/* No route: the call succeeds (routing happens after it), the ip stage drops
- * the datagram as no_route and its frame is back at once. A default route
- * then makes the same send go out. */
+/* No route: the call fails with -ENETUNREACH (the route is looked up in the
+ * sender's context, as udp_sendmsg() does), nothing is queued, dropped or
+ * held. A default route then makes the same send go out. */
 static void test_no_route(void **state)
 {
 	struct fx *fx = *state;
@@ -541,14 +541,13 @@ static void test_no_route(void **state)
 
 	stack_up(fx, &o);
 	sk = sock_new(fx, 0);
-	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), sizeof(buf));
-	assert_int_equal(pp_sendto(sk, big, 3000, 0, SA(&far), sizeof(far)), 3000); /* 3 fragments */
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), -ENETUNREACH);
+	assert_int_equal(pp_sendto(sk, big, 3000, 0, SA(&far), sizeof(far)), -ENETUNREACH);
 	s = stats(fx);
-	assert_int_equal(s->stage[PP_STAGE_IP].packets, 2);
-	assert_int_equal(drops_of(s, PP_STAGE_IP, PP_DROP_NO_ROUTE), 2);
-	assert_int_equal(drops_total(s), 2);
+	assert_int_equal(s->stage[PP_STAGE_IP].packets, 0);
+	assert_int_equal(drops_total(s), 0);
 	assert_int_equal(s->nic_tx_packets, 0);
-	assert_int_equal(s->pool_in_use, 0); /* the fragment chain too */
+	assert_int_equal(s->pool_in_use, 0);
 
 	assert_int_equal(pp_route_add(fx->st, 0, 0, ip4(GW_IP)), 0);
 	assert_int_equal(pp_route_add(fx->st, 0, 0, ip4(GW_IP)), -EEXIST);
@@ -557,11 +556,11 @@ static void test_no_route(void **state)
 	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
 	s = stats(fx);
 	assert_int_equal(s->nic_tx_packets, 1);
-	assert_int_equal(drops_total(s), 2);
+	assert_int_equal(drops_total(s), 0);
 	assert_int_equal(pp_route_del(fx->st, 0, 0), 0);
-	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), sizeof(buf));
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&far), sizeof(far)), -ENETUNREACH);
 	s = stats(fx);
-	assert_int_equal(drops_of(s, PP_STAGE_IP, PP_DROP_NO_ROUTE), 3);
+	assert_int_equal(drops_total(s), 0);
 	assert_int_equal(s->nic_tx_packets, 1);
 	assert_int_equal(s->pool_in_use, 0);
 }

@@ -409,14 +409,14 @@ static void test_route_change_connected(void **state)
 	assert_int_equal(pp_route_del(fx->st, ip4(PEER_IP), 32), 0);
 	assert_int_equal(pp_route_del(fx->st, 0, 0), 0);
 	SEND(b, peer_mac, PEER_IP);
-	/* no route left for a: dropped as no_route, counted */
+	/* no route left for a: the send says so (cf. udp_sendmsg()), nothing
+	 * is queued or dropped */
 	put_seq(buf, sizeof(buf), 999);
-	assert_int_equal(pp_send(a, buf, sizeof(buf), 0), sizeof(buf));
+	assert_int_equal(pp_send(a, buf, sizeof(buf), 0), -ENETUNREACH);
 #undef SEND
 	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
 	stats(fx);
-	assert_int_equal(fx->ss->stage[PP_STAGE_IP].drops[PP_DROP_NO_ROUTE], 1);
-	assert_int_equal(drops_total(fx->ss), 1);
+	assert_int_equal(drops_total(fx->ss), 0);
 	assert_int_equal(fx->ss->nic_tx_packets, nw);
 	stack_finish(fx);
 
@@ -435,6 +435,117 @@ static void test_route_change_connected(void **state)
 	free(fr);
 }
 
+/* ---- send room in bytes and frames (issue 7, defects 4 and 5) ------------- */
+
+/*
+ * Regression: 64 KB datagrams batched with PP_MSG_MORE were lost at the qdisc
+ * (25 of 40 written, 15 qdisc_full), because the send-room check counted a
+ * fragmented datagram waiting in the lane's first ring as one packet. Now a
+ * blocking sender waits and every fragment of every datagram reaches the NIC.
+ */
+static void test_big_datagrams_not_lost(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 9000);
+	static uint8_t buf[65507];
+	struct pp_sock *sk;
+
+	o.nic = pcap_spec(fx, "");
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	for (unsigned int i = 0; i < 40; i++)
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), (i % 32) != 31 ? PP_MSG_MORE : 0,
+					   SA(&d), sizeof(d)),
+				 sizeof(buf));
+	assert_int_equal(pp_lane_flush(fx->st, 0, 2000), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, 40 * 45); /* 45 fragments each */
+	assert_int_equal(pp_close(sk), 0);
+}
+
+/*
+ * The same with PP_MSG_DONTWAIT behind a slow driver and a small qdisc:
+ * the sender gets -EAGAIN once the room below it is taken, never a drop, and
+ * what it was told was sent is all on the wire.
+ */
+static void test_big_datagrams_dontwait(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 9000);
+	static uint8_t buf[65507];
+	unsigned int taken = 0, again = 0;
+	struct pp_sock *sk;
+
+	o.nic = pcap_spec(fx, ",txring=64"); /* one 45-frame chain at a time */
+	o.qdisc_limit = 200; /* four datagrams' worth of frames */
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	for (unsigned int i = 0; i < 40; i++) {
+		ssize_t r = pp_sendto(sk, buf, sizeof(buf), PP_MSG_DONTWAIT | PP_MSG_MORE, SA(&d),
+				      sizeof(d));
+
+		if (r == -EAGAIN) {
+			again++;
+			continue;
+		}
+		assert_int_equal(r, sizeof(buf));
+		taken++;
+	}
+	print_message("%u taken, %u -EAGAIN\n", taken, again);
+	assert_true(taken >= 1 && again >= 1);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 5000), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, taken * 45);
+	assert_int_equal(pp_close(sk), 0);
+}
+
+/*
+ * Regression: a datagram to a destination with no route was accepted, then
+ * dropped no_route in the ip stage, and the tools exited 0 having sent
+ * nothing. The route is now looked up in the caller's context, as
+ * udp_sendmsg() does: -ENETUNREACH, nothing queued, nothing dropped.
+ */
+static void test_unroutable_enetunreach(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of("10.99.0.2", 9000), ok = sin_of(PEER_IP, 9000);
+	struct pp_skb *skbs[4];
+	uint8_t buf[64] = {0};
+	struct pp_sock *sk, *ck;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), -ENETUNREACH);
+	assert_int_equal(pp_sendto(sk, buf, 3000, PP_MSG_DONTWAIT, SA(&d), sizeof(d)),
+			 -ENETUNREACH);
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, 4), 4);
+	for (int i = 0; i < 4; i++)
+		assert_non_null(pp_skb_put(skbs[i], 16));
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 4, SA(&d), sizeof(d), 0), -ENETUNREACH);
+	assert_int_equal(pp_sock_free_skbs(sk, skbs, 4), 0);
+	ck = sock_new(fx, 0);
+	assert_int_equal(pp_connect(ck, SA(&d), sizeof(d)), 0);
+	assert_int_equal(pp_send(ck, buf, sizeof(buf), 0), -ENETUNREACH);
+	/* a route appears: the same connected socket sends */
+	assert_int_equal(pp_route_add(fx->st, ip4("10.99.0.0"), 24, ip4(PEER_IP)), 0);
+	assert_int_equal(pp_send(ck, buf, sizeof(buf), 0), sizeof(buf));
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&ok), sizeof(ok)), sizeof(buf));
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, 2);
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(pp_close(ck), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +553,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xps_vs_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cross_lane_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route_change_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_datagrams_not_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_datagrams_dontwait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unroutable_enetunreach, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,12 +71,20 @@ check "60-byte minimum frame" 60 "$(tl_tshark "$tmp/s8.pcap" -T fields -e frame.
 
 # 3. a cold neighbour nobody answers: broadcast ARP requests, then drops counted
 pc=$tmp/arp.pcap
-out=$("$gen" --nic "pcap:$pc" --neigh none --count 5 --size 18 --linger 3.6 --json) || fail=1
+# (pp-udpgen says what it lost and exits 1: issue 7, defect 5)
+out=$("$gen" --nic "pcap:$pc" --neigh none --count 5 --size 18 --linger 3.6 --json 2>"$tmp/arp.err")
+check "arp: exit status when everything was lost" 1 "$?"
+check "arp: the reason said" 1 "$(grep -c 'neigh stage dropped 5 (neigh_failed)' "$tmp/arp.err")"
 check "arp: requests" 3 "$(tl_count "$pc" 'arp.opcode == 1')"
 check "arp: fields" "ff:ff:ff:ff:ff:ff 02:70:70:00:00:01 198.18.0.1 198.18.0.2 00:00:00:00:00:00" \
 	"$(tl_tshark "$pc" -Y arp -T fields -e eth.dst -e arp.src.hw_mac -e arp.src.proto_ipv4 -e arp.dst.proto_ipv4 -e arp.dst.hw_mac | sort -u | tr '\t' ' ')"
 check "arp: no udp sent" 0 "$(tl_count "$pc" 'udp')"
 check "arp: drops counted" 5 "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sum(s["drop_reasons"].get("neigh_failed",0) for s in d["stages"]))' "$out")"
 check "arp: no frame leaked" 0 "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pool_in_use"])' "$out")"
+
+# 4. no route at all: the send fails (-ENETUNREACH), the tool says so, exit 1
+"$gen" --nic "pcap:$tmp/nr.pcap" --dst 10.99.0.2:9000 --count 40 >/dev/null 2>"$tmp/nr.err"
+check "no route: exit status" 1 "$?"
+check "no route: the reason said" 1 "$(grep -c 'Network is unreachable' "$tmp/nr.err")"
 
 exit $fail

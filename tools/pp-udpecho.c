@@ -254,6 +254,19 @@ int main(int argc, char **argv)
 			       " reordered, %" PRIu64 " too short\n",
 			       c.good, c.corrupt, c.missing, c.reordered, c.short_payload);
 	}
+	/* every drop with its stage and reason; echoes the stack took and then
+	 * dropped make the run fail */
+	if (s) {
+		tool_print_drops(json ? stderr : stdout, "pp-udpecho", s, false);
+		uint64_t lost = 0;
+
+		for (unsigned int i = 0; i <= PP_STAGE_COMPLETION; i++)
+			lost += pp_stage_stats_drops(&s->stage[i]);
+		if (lost && !err) {
+			fprintf(stderr, "pp-udpecho: %" PRIu64 " echoes were lost in the stack\n", lost);
+			err = -EIO;
+		}
+	}
 	free(s);
 	pp_close(sk);
 	pp_lane_detach(st, 0);

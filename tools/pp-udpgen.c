@@ -536,7 +536,7 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 	       s->qdisc_bypass, s->qdisc_backlog, s->pool_nframes, s->pool_in_use,
 	       s->pool_alloc_fail, s->nic_tx_packets, s->nic_tx_kicks);
 	if (err)
-		printf("pp-udpgen: stopped early: %s\n", strerror(-err));
+		fprintf(stderr, "pp-udpgen: stopped early: %s\n", strerror(-err));
 }
 
 int main(int argc, char **argv)
@@ -630,6 +630,16 @@ int main(int argc, char **argv)
 	}
 	pp_stack_stats(st, stats);
 	print_report(&c, stats, packets, secs, err, pp_stack_nic_info(st));
+	/* what the stack took and dropped on the way out (the receive side's
+	 * drops are the wire's business): a run that lost what it sent says
+	 * why and does not exit 0 */
+	uint64_t lost = tool_print_drops(stderr, "pp-udpgen", stats, true);
+
+	if (lost && !err) {
+		fprintf(stderr, "pp-udpgen: %" PRIu64 " of %" PRIu64 " datagrams sent were lost "
+				"in the stack\n", lost, packets);
+		err = -EIO;
+	}
 	free(stats);
 out:
 	pp_stack_destroy(st);

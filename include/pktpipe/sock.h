@@ -67,7 +67,7 @@ PP_API int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t le
 
 /**
  * pp_connect() - set the default destination; binds an ephemeral port if
- * unbound. The flow hash is cached now, the route on the first packet (the
+ * unbound. The flow hash is cached now, the route by the first send (the
  * call may come from a control thread, which is no RCU reader).
  * Return: 0; -EINVAL; -EAFNOSUPPORT.
  */
@@ -80,12 +80,17 @@ PP_API int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t
  * -EBADF closed socket; -EDESTADDRREQ unconnected without a destination;
  * -EISCONN destination given to a connected socket with a different one is
  * allowed (as UDP) and used; -EMSGSIZE above 65507 bytes, or above the MTU
- * with PP_PMTUDISC_DO; -EAGAIN (non-blocking) no frame or ring space now.
- * Routing and neighbour resolution happen in the lane's stages after the call
- * returns: a datagram with no route is dropped and counted (PP_DROP_NO_ROUTE
- * in pp_stack_stats), as the kernel's would be for an unresolvable neighbour.
- * Blocking calls that find no frame poll the lane and then sleep in growing
- * steps (50 us .. 1 ms) until frames come home; they never spin forever.
+ * with PP_PMTUDISC_DO; -ENETUNREACH no route to the destination (looked up in
+ * the call, as udp_sendmsg() does: nothing is queued); -EAGAIN (non-blocking)
+ * no frame, or not enough room below the socket for the whole datagram, now.
+ * Room is counted in frames and bytes as the TX queue's qdisc counts them (a
+ * fragmented datagram is all its fragments), so a datagram the call accepted
+ * is never dropped for want of room on our side of the NIC. Neighbour
+ * resolution happens in the lane after the call returns: a datagram to a
+ * neighbour that never answers ARP is dropped and counted
+ * (PP_DROP_NEIGH_FAILED in pp_stack_stats), as the kernel's would be.
+ * Blocking calls that find no frame or room poll the lane and then sleep in
+ * growing steps (50 us .. 1 ms) until frames come home; they never spin forever.
  * Context: the socket's lane thread.
  */
 PP_API ssize_t pp_send(struct pp_sock *sk, const void *buf, size_t len, int flags);
@@ -109,8 +114,8 @@ PP_API int pp_udp_max_payload(const struct pp_sock *sk);
  * pp_udp_send_burst() - send @n skbs from pp_udp_alloc_burst(), each one
  * datagram, to @dst (NULL: the connected destination).
  * Return: how many were taken (the caller keeps and must send or free
- * skbs[ret..n): ring full is a short count, never a drop), or a negative
- * errno for bad arguments (nothing taken).
+ * skbs[ret..n): no room below the socket is a short count, never a drop), or
+ * a negative errno (nothing taken): bad arguments, -ENETUNREACH no route.
  * Context: the socket's lane thread.
  */
 PP_API int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,

@@ -16,6 +16,7 @@
  * cache when its route generation is still current (cf. sk_dst_check()), or
  * from a longest-prefix-match lookup under RCU.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -136,4 +137,35 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 		out[nout++] = skb;
 	}
 	return nout;
+}
+
+/*
+ * pp__ip_route_output() - the route of a datagram @sk sends to @daddr, looked
+ * up in the sender's context (cf. ip_route_output_flow() in udp_sendmsg()),
+ * so that an unroutable destination is the caller's -ENETUNREACH rather than
+ * a silent drop further down. A connected socket's destination cache is used
+ * and refilled as the ip stage does (cf. sk_dst_check()).
+ * Return: 0 and *@nexthop (0: on link, the destination itself); -ENETUNREACH.
+ * Context: the socket's lane thread, online (RCU).
+ */
+int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop)
+{
+	struct pp_route_table *t = sk->st->routes;
+	uint32_t gen = pp__route_gen(t);
+	struct pp_route_result res;
+
+	if (sk->dst.valid && sk->dst.daddr == daddr && sk->dst.gen == gen) {
+		*nexthop = sk->dst.nexthop;
+		return 0;
+	}
+	if (pp__route_lookup(t, daddr, &res))
+		return -ENETUNREACH;
+	*nexthop = res.nexthop;
+	if (sk->connected && sk->daddr == daddr) {
+		sk->dst.daddr = daddr;
+		sk->dst.nexthop = res.nexthop;
+		sk->dst.gen = gen;
+		sk->dst.valid = true;
+	}
+	return 0;
 }

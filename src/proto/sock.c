@@ -53,6 +53,12 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
 {
 	uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)skbs, n);
 
+	for (uint32_t i = 0; i < ok; i++) {
+		uint64_t b;
+
+		l->tx_in_frames += pp__skb_chain_len(skbs[i], &b);
+		l->tx_in_bytes += b;
+	}
 	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)ok);
 	if (!(flags & PP_MSG_MORE) || pp_ring_count(l->r_ip) >= PP_BURST) {
 		/* run until the ring drains or the lane stops making progress */
@@ -63,25 +69,31 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
 }
 
 /*
- * Datagrams the lane may still take before its TX queue's qdisc, or the ring
- * to it, would drop: what both have room for, less what already waits in the
- * lane's rings.
+ * Frames the lane may still take before its TX queue's qdisc, or the ring to
+ * it, would drop, and in *@bytes the bytes before the qdisc's byte limit
+ * would: what both have room for, less what already waits in the lane's
+ * first ring, counted in frames and bytes as the qdisc counts it (a
+ * fragmented 64 KB datagram is 45 frames, not one packet).
  * This is the lane's stand-in for sk_sndbuf: a sender that outruns the NIC
  * is slowed down instead of losing datagrams (checked for the queue XPS
  * maps the lane to; with flow hashing every queue is checked).
  */
-uint32_t pp__sock_tx_room(struct pp_lane *l)
+uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes)
 {
 	struct pp_stack *st = l->st;
 	int q = st->qsel.xps[l->id];
-	uint32_t room = UINT32_MAX, pending = pp_ring_count(l->r_ip);
+	uint32_t room = UINT32_MAX;
+	uint64_t broom = UINT64_MAX;
+	uint64_t pending = l->tx_in_frames - l->tx_out_frames;
+	uint64_t pbytes = l->tx_in_bytes - l->tx_out_bytes;
 
 	if (st->placement == PP_PLACE_SPLIT)
 		pending += pp_ring_count(l->r_qsel);
 	for (uint16_t i = 0; i < st->ntxq; i++) {
 		if (q >= 0 && i != q)
 			continue;
-		uint32_t r = pp__txq_room(st->txqs[i].txq);
+		uint64_t b;
+		uint32_t r = pp__txq_room(st->txqs[i].txq, &b);
 		/* the lane reaches queue i through its (lane, queue) ring, which
 		 * drops when full (a queue another lane drives, or any in split
 		 * placement): its room counts too */
@@ -91,8 +103,11 @@ uint32_t pp__sock_tx_room(struct pp_lane *l)
 			r = rr;
 		if (r < room)
 			room = r;
+		if (b < broom)
+			broom = b;
 	}
-	return room > pending ? room - pending : 0;
+	*bytes = broom > pbytes ? broom - pbytes : 0;
+	return room > pending ? (uint32_t)(room - pending) : 0;
 }
 
 /*

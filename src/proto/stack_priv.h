@@ -80,6 +80,12 @@ struct pp_lane {
 	struct pp_ring *r_txq[PP_TXQ_MAX]; /* qsel -> txq q, this lane is producer */
 	struct pp_neigh_lane *nl;
 	uint16_t ip_id;			/* next IPv4 ID */
+	/* What sockets handed the lane (pp__sock_xmit) and what left r_ip, in
+	 * frames (a fragment chain counts each frame) and wire bytes: the
+	 * difference is what r_ip holds, which the send-room check must count
+	 * as the qdisc will (cf. sk_wmem_alloc). Lane thread only. */
+	uint64_t tx_in_frames, tx_in_bytes;
+	uint64_t tx_out_frames, tx_out_bytes;
 	/* stages of this lane (ctx/cache set by placement) */
 	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
 	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
@@ -158,6 +164,7 @@ uint64_t pp__tsc(void);
 
 /* ip_out.c: the IPv4 output stage (route, header, fragments) */
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out);
+int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop);
 
 /* udp.c */
 extern const struct pp_proto_ops pp__udp_ops;
@@ -165,7 +172,7 @@ extern const struct pp_proto_ops pp__udp_ops;
 /* sock.c: hand a burst of transport-built skbs to the lane (ring to ip). */
 uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
 int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
-uint32_t pp__sock_tx_room(struct pp_lane *l);
+uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes);
 int pp__sock_autobind(struct pp_sock *sk);
 int pp__sock_enter(struct pp_sock *sk);
 void pp__sock_exit(void);
@@ -178,6 +185,20 @@ int pp__socks_init(struct pp_stack *st);
 void pp__socks_fini(struct pp_stack *st);
 
 struct pp_reasm;
+
+/* pp__skb_chain_len() - frames of @skb's fragment chain, and their bytes. */
+static inline uint32_t pp__skb_chain_len(const struct pp_skb *skb, uint64_t *bytes)
+{
+	uint32_t n = 0;
+	uint64_t b = 0;
+
+	for (; skb; skb = skb->frag) {
+		n++;
+		b += skb->len;
+	}
+	*bytes = b;
+	return n;
+}
 
 /* Our header space: Ethernet + IPv4 + UDP fit in the pool's headroom. */
 #define PP_UDP_HEADERS (14 + 20 + 8)

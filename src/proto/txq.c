@@ -568,10 +568,12 @@ uint32_t pp__txq_run(struct pp_txq *t, struct pp_stage *st)
 	return sent;
 }
 
-uint32_t pp__txq_room(const struct pp_txq *t)
+uint32_t pp__txq_room(const struct pp_txq *t, uint64_t *bytes)
 {
-	uint32_t q = RD(t->qlen);
+	uint32_t q = RD(t->qlen), b = RD(t->backlog);
 
+	if (bytes)
+		*bytes = b >= t->limit_bytes ? 0 : t->limit_bytes - b;
 	return q >= t->limit_pkts ? 0 : t->limit_pkts - q;
 }
 

@@ -200,13 +200,14 @@ uint32_t pp__txq_reap(struct pp_txq *txq, struct pp_pool_cache *c, uint16_t budg
 bool pp__txq_idle(const struct pp_txq *txq);
 
 /*
- * pp__txq_room() - frames the qdisc takes before its packet limit drops them.
- * The socket layer checks it before sending, so a sender outrunning the NIC
+ * pp__txq_room() - frames the qdisc takes before its packet limit drops them,
+ * and in *@bytes (if not NULL) the bytes before its byte limit does. The
+ * socket layer checks both before sending, so a sender outrunning the NIC
  * waits (or gets a short count) instead of losing datagrams in the qdisc: the
  * role sk_sndbuf plays for a kernel UDP socket.
  * Context: any thread (a snapshot).
  */
-uint32_t pp__txq_room(const struct pp_txq *txq);
+uint32_t pp__txq_room(const struct pp_txq *txq, uint64_t *bytes);
 
 /*
  * pp__txq_stats() - snapshot of the counters into @st (zeroed for a NULL

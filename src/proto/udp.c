@@ -156,6 +156,11 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 	err = udp_autobind(sk);
 	if (err)
 		return err;
+	uint32_t nexthop;
+
+	err = pp__ip_route_output(sk, daddr, &nexthop);
+	if (err)
+		return err;
 
 	/* cf. ip_append_data(): the first frame carries the UDP header, every
 	 * frame's IP payload is a multiple of 8 except the last one's */
@@ -172,9 +177,14 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 			return -EMSGSIZE; /* only with a tiny MTU: 64 frames cover 65507 at MTU >= 1068 */
 	}
 
-	/* frames and room in the lane's first ring */
-	while (pp_ring_free_count(l->r_ip) == 0 || pp__sock_tx_room(l) < nfr ||
-	       pp_skb_alloc_bulk(l->cache, skbs, nfr) != nfr) {
+	/* room below us for the whole datagram, in frames and in the bytes the
+	 * qdisc will count (each fragment carries its own IPv4 and Ethernet
+	 * header), then its frames: a blocking sender waits, a PP_MSG_DONTWAIT
+	 * one gets -EAGAIN, and nothing sent is dropped for want of room */
+	uint64_t need = (uint64_t)nfr * (PP_IPV4_HLEN + 14) + ip_payload, broom;
+
+	while (pp_ring_free_count(l->r_ip) == 0 || pp__sock_tx_room(l, &broom) < nfr ||
+	       broom < need || pp_skb_alloc_bulk(l->cache, skbs, nfr) != nfr) {
 		err = pp__sock_wait(sk, flags, &step);
 		if (err)
 			return err;
@@ -205,6 +215,8 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 
 	udp_push_headers(sk, head, daddr, dport, (uint16_t)ip_payload, sum, df);
 	head->hash = udp_flow_hash(sk, daddr, dport);
+	head->nexthop = nexthop;
+	head->flags |= PP_SKB_F_NOROUTE;
 	for (struct pp_skb *f = head->frag; f; f = f->frag) {
 		f->hash = head->hash;
 		f->prio = head->prio;
@@ -305,16 +317,36 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		pp__lane_offline();
 		return err;
 	}
-	hash = udp_flow_hash(sk, daddr, dport);
-	uint32_t room = pp__sock_tx_room(sk->lane);
+	uint32_t nexthop;
 
-	if (room < n) {
+	err = pp__ip_route_output(sk, daddr, &nexthop);
+	if (err) {
+		pp__lane_offline();
+		return err;
+	}
+	hash = udp_flow_hash(sk, daddr, dport);
+	uint64_t broom, need = 0;
+	uint32_t room = pp__sock_tx_room(sk->lane, &broom);
+
+	for (unsigned int i = 0; i < n; i++)
+		need += PP_UDP_HEADERS + skbs[i]->len;
+	if (room < n || broom < need) {
 		/* the TX queue is backing up: let the lane drain it once */
 		pp__lane_run(sk->lane);
-		room = pp__sock_tx_room(sk->lane);
+		room = pp__sock_tx_room(sk->lane, &broom);
 	}
 	if (room < n)
 		n = room;
+	/* as many as the qdisc's byte limit takes too */
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t b = PP_UDP_HEADERS + skbs[i]->len;
+
+		if (b > broom) {
+			n = i;
+			break;
+		}
+		broom -= b;
+	}
 	n = n < pp_ring_free_count(sk->lane->r_ip) ? n : pp_ring_free_count(sk->lane->r_ip);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pp_skb *skb = skbs[i];
@@ -324,6 +356,8 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		udp_push_headers(sk, skb, daddr, dport, (uint16_t)(PP_UDP_HLEN + skb->len), sum,
 				 sk->pmtudisc == PP_PMTUDISC_DO);
 		skb->hash = hash;
+		skb->nexthop = nexthop;
+		skb->flags |= PP_SKB_F_NOROUTE;
 	}
 	uint32_t ok = pp__sock_xmit(sk->lane, skbs, n, flags);
 
