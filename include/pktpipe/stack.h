@@ -71,7 +71,11 @@ enum pp_placement {
  * struct pp_stack_opts - what a stack is made of. Zero fields take defaults.
  * @sz: sizeof(struct pp_stack_opts).
  * @nic: NIC spec: "null[:txring=N]", "pcap:FILE[,pace=K]",
- *	 "afxdp:IFACE[,mode=native|skb|auto][,queues=N]" (default "null").
+ *	 "afxdp:IFACE[,mode=native|skb|auto][,queues=N]",
+ *	 "wire:NAME[,loss=P][,dup=P][,reorder=P][,corrupt=P][,delay=US]
+ *	 [,rate=MBPS][,seed=N][,queues=N]": two stacks of one process opened
+ *	 on the same NAME are joined back to back, with seeded impairments on
+ *	 what this end sends (default "null").
  * @nlanes: lanes (default 1, at most PP_LANES_MAX).
  * @ntxq: NIC TX queues (default @nlanes, at most PP_TXQ_MAX).
  * @placement: enum pp_placement.

@@ -6,7 +6,7 @@
  * dev_get_stats()). The data path goes straight through nic->ops.
  *
  * A spec is "name" or "name:args": "null", "null:txring=512",
- * "pcap:/tmp/out.pcap,pace=4", "afxdp:veth0,...". Everything after the first
+ * "pcap:/tmp/out.pcap,pace=4", "afxdp:veth0,...", "wire:w0,loss=1". Everything after the first
  * ':' is handed to the backend's open(), which parses it (comma separated
  * key=value, or a leading path/ifname for pcap and afxdp).
  */
@@ -35,6 +35,7 @@ static const struct pp_nic_ops *lookup(const char *name, size_t len, int *err)
 		&pp__nic_null_ops,
 		&pp__nic_pcap_ops,
 		&pp__nic_afxdp_ops,
+		&pp__nic_wire_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
@@ -101,6 +102,12 @@ int pp__nic_open(const char *spec, struct pp_pool *pool, uint16_t ntxq, uint16_t
 	}
 	*out = nic;
 	return 0;
+}
+
+void pp__nic_stop(struct pp_nic *nic)
+{
+	if (nic && nic->ops->stop)
+		nic->ops->stop(nic);
 }
 
 /* Frames still owned by the NIC must have been drained by the caller through

@@ -18,7 +18,7 @@
  * Concurrency: per queue, xmit_burst/tx_room are called by one thread (the
  * queue's driver stage) and tx_complete by one thread (the same one when
  * reaping inline, else the queue's completion thread); rx_burst per RX queue
- * by one thread. open/close/stats from the control path.
+ * by one thread. open/stop/close/stats from the control path.
  */
 #ifndef PP_NIC_NIC_H
 #define PP_NIC_NIC_H
@@ -43,11 +43,16 @@ struct pp_nic_stats {
 };
 
 struct pp_nic_ops {
-	const char *name;		/* "null", "pcap", "afxdp" */
+	const char *name;		/* "null", "pcap", "afxdp", "wire" */
 	size_t priv_size;		/* bytes of backend state after struct pp_nic */
 	/* Parse @args (text after "name:" in the NIC spec, may be ""), set up
 	 * queues. Return 0 or a negative errno; on error nothing is left open. */
 	int (*open)(struct pp_nic *nic, const char *args);
+	/* Optional (cf. ndo_stop()): the queues' threads have stopped; after
+	 * it, every frame the NIC still holds is one tx_complete() hands back
+	 * (the wire: frames the other end had not taken yet), so that the
+	 * caller's drain brings them all home. close() calls it if nobody did. */
+	void (*stop)(struct pp_nic *nic);
 	/* Release everything; frames still owned by the NIC are handed back
 	 * through tx_complete first, by the caller draining it. */
 	void (*close)(struct pp_nic *nic);
@@ -82,12 +87,16 @@ struct pp_nic {
 
 /*
  * pp__nic_open() - open a backend from a spec: "null", "pcap:FILE[,opts]",
- * "afxdp:IFACE[,opts]". @ntxq/@nrxq queues, frames from @pool.
+ * "afxdp:IFACE[,opts]", "wire:NAME[,opts]". @ntxq/@nrxq queues, frames from @pool.
  * Return: 0 and *@out; -EINVAL for a bad spec; -ENOENT for an unknown
  * backend; the backend's own errors (-ENODEV, -EPERM, ...).
  */
 int pp__nic_open(const char *spec, struct pp_pool *pool, uint16_t ntxq, uint16_t nrxq,
 		 uint16_t mtu, struct pp_nic **out);
+/* pp__nic_stop() - ops->stop if the backend has one; NULL is a no-op.
+ * Context: control path, after the queues' threads stopped, before the last
+ * drain of tx_complete(). */
+void pp__nic_stop(struct pp_nic *nic);
 void pp__nic_close(struct pp_nic *nic);
 void pp__nic_stats(struct pp_nic *nic, struct pp_nic_stats *st);
 
@@ -99,5 +108,40 @@ static inline void *pp__nic_priv(struct pp_nic *nic)
 extern const struct pp_nic_ops pp__nic_null_ops;
 extern const struct pp_nic_ops pp__nic_pcap_ops;
 extern const struct pp_nic_ops pp__nic_afxdp_ops;
+extern const struct pp_nic_ops pp__nic_wire_ops;
+
+/*
+ * The wire NIC (wire.c): two ends in one process joined back to back, each
+ * opened with "wire:NAME[,loss=P][,dup=P][,reorder=P][,corrupt=P][,delay=US]
+ * [,rate=MBPS][,seed=N][,queues=N]" (percentages up to 4 decimals; the
+ * impairments apply to what that end transmits; a third open of NAME is
+ * -EBUSY; see wire.c). Its rx_burst must run on an online urcu-qsbr reader
+ * (a lane thread inside a pktpipe call): stop() waits a grace period for it.
+ *
+ * struct pp_wire_stats - what happened to the frames one end transmitted,
+ * summed over its TX queues. Each copy made is counted once, as delivered,
+ * nobuf or oversize; duplicated counts the second copies made. So at rest
+ * (nothing in flight): sent == no_peer + lost + flushed + delivered + nobuf +
+ * oversize - duplicated.
+ */
+struct pp_wire_stats {
+	uint64_t sent;		/* frames put on the wire */
+	uint64_t no_peer;	/* of them, with no other end receiving: completed, dropped */
+	uint64_t delivered;	/* copies the other end received (duplicates included) */
+	uint64_t lost;		/* frames dropped by loss= */
+	uint64_t duplicated;	/* second copies made by dup= */
+	uint64_t reordered;	/* frames held back by reorder= */
+	uint64_t corrupted;	/* copies with one bit flipped by corrupt= */
+	uint64_t nobuf;		/* copies the other end had no pool frame for */
+	uint64_t oversize;	/* copies larger than the other end's MTU or frames */
+	uint64_t flushed;	/* frames still in the wire at a stop, completed undelivered */
+};
+
+/*
+ * pp__wire_stats() - the counters of the direction @nic transmits (for tests
+ * and tools). Return: 0; -EINVAL for NULL or a NIC that is not a wire.
+ * Context: any thread (snapshots).
+ */
+int pp__wire_stats(struct pp_nic *nic, struct pp_wire_stats *out);
 
 #endif /* PP_NIC_NIC_H */

@@ -292,6 +292,9 @@ void pp__stack_teardown(struct pp_stack *st)
 		}
 	}
 	pp__socks_fini(st); /* datagrams nobody received go back to the pool */
+	/* frames the NIC keeps out of tx_complete's sight (the wire: in the
+	 * other end's receive path) come back to it now, for the drain below */
+	pp__nic_stop(st->nic);
 	for (uint16_t q = 0; q < st->ntxq; q++) {
 		struct pp_txq_slot *t = &st->txqs[q];
 
