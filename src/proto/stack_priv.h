@@ -6,6 +6,7 @@
 #define PP_PROTO_STACK_PRIV_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -24,7 +25,9 @@
 #define PP_SOCKS_MAX 1024
 #define PP_LANE_RING 1024	/* slots of the rings inside a lane */
 #define PP_TXQ_RING 1024	/* slots of each (lane, queue) ring */
-#define PP_SOCK_RCVQ 256	/* datagrams queued per (lane, socket) */
+/* Slots of each (lane, socket) receive ring: the SPSC transport only, the
+ * bound is the socket's rcvbuf in bytes (sock.c checks this never binds). */
+#define PP_SOCK_RCVQ 256
 
 struct pp_lane;
 
@@ -67,6 +70,8 @@ struct pp_sock {
 	bool hashed;
 	uint16_t rq_next;	/* round robin over rq[] */
 	uint64_t rcvtimeo_ns;	/* 0: block forever */
+	uint32_t rcvbuf;	/* sk_rcvbuf: bytes; read by every rx lane */
+	_Atomic uint32_t rmem_alloc; /* sk_rmem_alloc: truesize queued (rx lanes +, we -) */
 	struct pp_ring *rq[PP_LANES_MAX];
 };
 
@@ -99,6 +104,10 @@ struct pp_lane {
 	int worker_cpu;
 	_Atomic bool stop;
 	uint64_t tsc_last;		/* stage timing */
+	/* truesize this lane's rx stage queued on sockets, over all of them
+	 * (cf. udp_mem): charged here, released by the consuming lane */
+	uint64_t rcv_mem_max;		/* const after init */
+	alignas(PP_CACHE_LINE) _Atomic uint64_t rcv_mem;
 };
 
 /* TX queue q: its qdisc+driver stage, driven by lane q % nlanes. */
