@@ -183,7 +183,8 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		l->cache = pp_pool_cache(st->pool, k);
 		l->wcache = st->placement == PP_PLACE_SPLIT ? pp_pool_cache(st->pool, st->nlanes + k)
 							    : l->cache;
-		l->ip_id = (uint16_t)(pp__now_ns() * 2654435761u >> 7) + k * 4099u;
+		pp__ip_idents_init(&l->ipid);
+		pp__icmp_rl_init(&l->icmp_rl);
 		if ((err = pp_ring_create(PP_LANE_RING, 0, &l->r_ip)) ||
 		    (err = pp_ring_create(PP_LANE_RING, 0, &l->r_qsel)))
 			goto err_stack;
