@@ -13,7 +13,10 @@
  * limit in front of a slow driver. Then what reaches the wire: an iovec cut
  * in odd pieces gives the same bytes as one buffer, and tshark finds every
  * UDP checksum good, including odd lengths, fragments and a payload whose
- * checksum computes to 0 (sent as 0xffff, RFC 768).
+ * checksum computes to 0 (sent as 0xffff, RFC 768). Last, the receive
+ * side fed through the rx stage: a socket holds what its rcvbuf admits in
+ * bytes (pp_sock_set_rcvbuf(), as SO_RCVBUF), the lane bounds all its
+ * sockets together, and recvmsg cuts a long datagram with MSG_TRUNC.
  *
  * Every test ends with the stack torn down (pp__stack_teardown) and the pool
  * full again: allocated == freed.
