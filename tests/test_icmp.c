@@ -9,7 +9,9 @@
  * yields a reply template with every field right, which the real ip stage
  * (pp__ip_output) then finishes: the test checks the final bytes, header
  * and ICMP checksums, the fragments' offsets and the echoed data byte for
- * byte. Every test leaves the pool full.
+ * byte. ICMP errors are rate limited (a global bucket, then per
+ * destination; echo replies never), and the ip stage's IPv4 IDs are hashed
+ * per destination, one per datagram. Every test leaves the pool full.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +30,9 @@
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/stack.h>
 
+#include "core/time.h"
 #include "proto/csum.h"
+#include "proto/limits.h"
 #include "proto/qsel.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
@@ -474,6 +478,245 @@ static void test_echo_recut_big_frame(void **state)
 	assert_int_equal(check_reply(fx, 0, m, 0x10), 3);
 }
 
+/* ---- rate limits (cf. icmp_global_allow(), icmpv4_xrlim_allow()) -------- */
+
+#define SEC 1000000000ull
+#define T0 (5000 * SEC)
+
+/* A UDP datagram from @saddr to a closed port of ours, through the stage;
+ * the ICMP errors it yields are counted into *@errors and freed. */
+static void udp_to_closed(struct fx *fx, uint32_t saddr, unsigned int *errors)
+{
+	struct pp_skb *skb = pp_skb_alloc(fx->l->cache);
+	struct pp_ipv4_hdr ip = {
+		.ver_ihl = 0x45, .tot_len = htons(20 + 8 + 4), .ttl = 64,
+		.protocol = PP_IPPROTO_UDP, .saddr = saddr, .daddr = OUR_IP,
+	};
+	uint8_t *p;
+
+	assert_non_null(skb);
+	p = pp_skb_put(skb, ETH + 20 + 12);
+	assert_non_null(p);
+	memcpy(p, fx->st->mac, 6);
+	memcpy(p + 6, peer_mac, 6);
+	p[12] = 0x08;
+	p[13] = 0x00;
+	ip.check = pp_csum(&ip, 20);
+	memcpy(p + ETH, &ip, 20);
+	memset(p + ETH + 20, 0, 12);
+	p[ETH + 20 + 2] = 0x30; /* port 12345 */
+	p[ETH + 20 + 3] = 0x39;
+	p[ETH + 20 + 5] = 12; /* length; checksum 0 */
+	pp__lane_online();
+	assert_int_equal(pp__rx_input(&fx->s, &skb, 1, &fx->o), 1);
+	pp__lane_offline();
+	for (unsigned int i = 0; i < fx->o.n_l3; i++) {
+		const uint8_t *e = pp_skb_data(fx->o.l3[i]);
+
+		assert_int_equal(e[9], PP_IPPROTO_ICMP);
+		assert_int_equal(e[20], PP_ICMP_DEST_UNREACH);
+		assert_memory_equal(e + 16, &saddr, 4);
+	}
+	*errors += fx->o.n_l3;
+	out_free(fx);
+}
+
+/*
+ * Regression (ICMP errors not rate limited: port unreachables to spoofed
+ * sources took frames and the neighbour stage's pending slots): 10000
+ * datagrams to a closed port from 10000 sources within one (fake) second
+ * yield at most burst + rate errors; each one not sent is counted.
+ */
+static void test_errors_global_rate_limit(void **state)
+{
+	struct fx *fx = *state;
+	const unsigned int sent = 10000;
+	unsigned int errors = 0;
+
+	pp__clock_set_fake(T0);
+	for (unsigned int i = 0; i < sent; i++) {
+		udp_to_closed(fx, htonl(0x14000000u + i), &errors); /* 20.0.x.y */
+		pp__clock_advance(SEC / sent);
+	}
+	pp__clock_set_fake(0);
+	print_message("%u errors for %u datagrams in 1 s\n", errors, sent);
+	assert_true(errors <= PP_ICMP_MSGS_BURST + PP_ICMP_MSGS_PER_SEC);
+	assert_true(errors >= PP_ICMP_MSGS_PER_SEC - PP_ICMP_MSGS_PER_SEC / 10);
+	assert_int_equal(fx->l->icmp_rl.limited_global, sent - errors);
+	assert_int_equal(fx->l->icmp_rl.limited_host, 0);
+	/* each datagram itself dropped once, as before */
+	assert_int_equal(fx->stats.drops[PP_DROP_NO_SOCKET], sent);
+}
+
+/* Per destination: a burst of 6, then one a second (icmp_ratelimit 1000 ms,
+ * XRLIM_BURST_FACTOR 6); another destination has its own. */
+static void test_errors_per_destination(void **state)
+{
+	struct fx *fx = *state;
+	unsigned int errors = 0, other = 0;
+
+	pp__clock_set_fake(T0);
+	for (unsigned int i = 0; i < 20; i++)
+		udp_to_closed(fx, PEER, &errors);
+	assert_int_equal(errors, 6);
+	assert_int_equal(fx->l->icmp_rl.limited_host, 14);
+	udp_to_closed(fx, IP(10, 0, 0, 3), &other);
+	assert_int_equal(other, 1);
+	pp__clock_advance(SEC / 2);
+	udp_to_closed(fx, PEER, &errors);
+	assert_int_equal(errors, 6);
+	pp__clock_advance(SEC / 2);
+	udp_to_closed(fx, PEER, &errors);
+	udp_to_closed(fx, PEER, &errors);
+	assert_int_equal(errors, 7);
+	/* idle for a long while: the burst again, no more */
+	pp__clock_advance(60 * SEC);
+	for (unsigned int i = 0; i < 10; i++)
+		udp_to_closed(fx, PEER, &errors);
+	assert_int_equal(errors, 13);
+	pp__clock_set_fake(0);
+	assert_int_equal(fx->l->icmp_rl.limited_global, 0);
+}
+
+/* Echo replies are not limited (icmp_ratemask 0x1818 leaves type 0 out),
+ * and they spend no credit of the errors' bucket. */
+static void test_echo_replies_not_limited(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t mlen = make_msg(fx, PP_ICMP_ECHO, 1, 16);
+	unsigned int replies = 0, errors = 0;
+
+	pp__clock_set_fake(T0);
+	for (unsigned int i = 0; i < 200; i++) {
+		send_msg(fx, OUR_IP, mlen, 0, 20);
+		replies += fx->o.n_l3;
+		out_free(fx);
+	}
+	assert_int_equal(replies, 200);
+	assert_int_equal(fx->l->icmp_rl.limited_host + fx->l->icmp_rl.limited_global, 0);
+	/* the global bucket is still full: 50 errors to 50 sources */
+	for (unsigned int i = 0; i < 60; i++)
+		udp_to_closed(fx, htonl(0x14000000u + i), &errors);
+	assert_int_equal(errors, PP_ICMP_MSGS_BURST);
+	pp__clock_set_fake(0);
+}
+
+/* ---- IPv4 IDs (cf. __ip_select_ident()) --------------------------------- */
+
+/* A UDP template to @daddr, through the real ip stage: its ID (host order). */
+static uint16_t id_of_sent(struct fx *fx, uint32_t daddr, uint32_t len, struct pp_skb **keep)
+{
+	struct pp_skb *skb = pp_skb_alloc(fx->l->cache), *out[4];
+	struct pp_ipv4_hdr *ip;
+	uint16_t id;
+
+	assert_non_null(skb);
+	assert_non_null(pp_skb_put(skb, 20 + 8 + len));
+	memset(pp_skb_data(skb), 0, 28 + len);
+	ip = (struct pp_ipv4_hdr *)pp_skb_data(skb);
+	ip->ver_ihl = 0x45;
+	ip->ttl = 64;
+	ip->protocol = PP_IPPROTO_UDP;
+	ip->saddr = OUR_IP;
+	ip->daddr = daddr;
+	skb->net_off = skb->data_off;
+	pp__lane_online();
+	assert_int_equal(pp__ip_output(&fx->l->s_ip, &skb, 1, out), 1);
+	pp__lane_offline();
+	id = ntohs(((struct pp_ipv4_hdr *)pp_skb_data(out[0]))->id);
+	if (keep)
+		*keep = out[0];
+	else
+		pp_skb_free(fx->l->cache, out[0]);
+	return id;
+}
+
+/*
+ * Regression (IDs counted up per lane: anyone who saw two of our packets
+ * learnt how many we sent in between, the idle-scan problem): two
+ * destinations interleaved each get their own +1 sequence, so the IDs one
+ * of them sees say nothing of what went to the other.
+ */
+static void test_ip_ids_per_destination(void **state)
+{
+	struct fx *fx = *state;
+	const uint32_t a = IP(10, 0, 0, 2), b = IP(10, 0, 0, 3);
+	uint16_t ia[8], ib[8];
+	unsigned int lane_seq = 0;
+
+	/* a fixed key, under which a and b fall in different buckets (with a
+	 * random one they share a counter once in 2048 runs) */
+	fx->l->ipid.key[0] = 0x0123456789abcdefull;
+	fx->l->ipid.key[1] = 0xfedcba9876543210ull;
+	fx->l->ipid.last_valid = false;
+	pp__clock_set_fake(T0);
+	for (unsigned int i = 0; i < 8; i++) {
+		ia[i] = id_of_sent(fx, a, 10, NULL);
+		ib[i] = id_of_sent(fx, b, 10, NULL);
+	}
+	for (unsigned int i = 1; i < 8; i++) {
+		assert_int_equal((uint16_t)(ia[i] - ia[i - 1]), 1);
+		assert_int_equal((uint16_t)(ib[i] - ib[i - 1]), 1);
+		/* a per-lane counter would give b the ID right after a's */
+		lane_seq += ib[i - 1] == (uint16_t)(ia[i - 1] + 1);
+	}
+	assert_int_equal(lane_seq, 0);
+	/* packets to a burst of destinations are not sequential either */
+	uint16_t prev = id_of_sent(fx, IP(10, 0, 0, 100), 10, NULL);
+	unsigned int seq = 0;
+
+	for (uint32_t d = 101; d < 140; d++) {
+		uint16_t id = id_of_sent(fx, IP(10, 0, 0, d), 10, NULL);
+
+		seq += id == (uint16_t)(prev + 1);
+		prev = id;
+	}
+	assert_true(seq < 3);
+	/* an idle counter jumps ahead at random when used again */
+	pp__clock_advance(10 * SEC);
+	uint16_t later = id_of_sent(fx, a, 10, NULL);
+
+	print_message("after 10 s idle: %u -> %u\n", ia[7], later);
+	pp__clock_set_fake(0);
+}
+
+/* The echo reply to a reassembled 3000-byte request, through the ip stage:
+ * the ID its fragments share (they must all carry the same). */
+static uint16_t reply_frags_id(struct fx *fx, uint32_t mlen)
+{
+	struct pp_skb *r, *out[2];
+	unsigned int n = 0;
+	uint16_t id;
+
+	send_msg(fx, OUR_IP, mlen, 1480, 20);
+	assert_int_equal(fx->o.n_l3, 1);
+	r = fx->o.l3[0];
+	fx->o.n_l3 = 0;
+	pp__lane_online();
+	assert_int_equal(pp__ip_output(&fx->l->s_ip, &r, 1, out), 1);
+	pp__lane_offline();
+	id = ((struct pp_ipv4_hdr *)pp_skb_data(out[0]))->id;
+	for (const struct pp_skb *f = out[0]; f; f = f->frag, n++)
+		assert_int_equal(((const struct pp_ipv4_hdr *)pp_skb_data(f))->id, id);
+	assert_int_equal(n, 3);
+	pp_skb_free(fx->l->cache, out[0]);
+	return ntohs(id);
+}
+
+/* The fragments of one datagram share its ID; the next datagram of the
+ * same flow takes the next one. */
+static void test_ip_id_fragments_share(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t mlen = make_msg(fx, PP_ICMP_ECHO, 9, 3000);
+	uint16_t id;
+
+	pp__clock_set_fake(T0);
+	id = reply_frags_id(fx, mlen);
+	assert_int_equal(reply_frags_id(fx, mlen), (uint16_t)(id + 1));
+	pp__clock_set_fake(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +733,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_echo_largest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_recut_mtu576, setup_mtu576, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_recut_big_frame, setup_4k, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_global_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_per_destination, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_replies_not_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_ids_per_destination, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ip_id_fragments_share, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

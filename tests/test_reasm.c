@@ -7,7 +7,9 @@
  * in order, in reverse and shuffled give the same datagram, byte for byte,
  * with a rewritten header; the largest datagram (65535) passes; an
  * incomplete datagram times out (fake time); the memory bound evicts the
- * oldest datagram and caps a single one. Every test leaves the pool full.
+ * oldest datagram and caps a single one; a stack's lane table holds at most
+ * its share of the lane's frames under a trickle of tiny first fragments.
+ * Every test leaves the pool full.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,7 +27,18 @@
 
 #include "core/stage.h"
 #include "proto/csum.h"
+#include "proto/limits.h"
 #include "proto/reasm.h"
+#include "proto/stack_priv.h"
+
+#if defined(__SANITIZE_THREAD__)
+/* liburcu-cds is not built with TSan (see test_stack.c) */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-cds.so\n";
+}
+#endif
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)
@@ -36,6 +49,7 @@
 #define FRAME 2048u
 
 struct fx {
+	struct pp_stack *st;	/* set: the table is a stack lane's */
 	struct pp_pool *pool;
 	struct pp_pool_cache *c;
 	struct pp_reasm *r;
@@ -70,6 +84,46 @@ static int setup(void **state)
 static int setup_small(void **state)
 {
 	return setup_bytes(state, 4 * FRAME); /* four frames */
+}
+
+/* The table a stack gives its lane (frames_per_lane 1024, 2 KiB frames):
+ * taken over by the test, freed by teardown_stack(). */
+static int setup_stack(void **state)
+{
+	static struct fx fx;
+	struct pp_stack_opts o;
+
+	memset(&fx, 0, sizeof(fx));
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.nic = "null";
+	o.ip = DST;
+	o.prefix = 24;
+	o.frames_per_lane = 1024;
+	o.flags = PP_STACK_F_NO_PIN;
+	assert_int_equal(pp_stack_create(&o, &fx.st), 0);
+	assert_int_equal(pp_lane_attach(fx.st, 0), 0);
+	fx.c = fx.st->lanes[0].cache;
+	fx.r = fx.st->lanes[0].reasm;
+	fx.st->lanes[0].reasm = NULL;
+	fx.s = (struct pp_stage){.name = "rx", .cache = fx.c, .stats = &fx.stats,
+				 .out_cap = PP_STAGE_OUT_CAP};
+	*state = &fx;
+	return 0;
+}
+
+static int teardown_stack(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_pool_stats ps;
+
+	pp__reasm_destroy(fx->r, &fx->s);
+	assert_int_equal(pp_pool_stats(fx->st->pool, &ps), 0);
+	assert_int_equal(ps.in_use, 0);
+	assert_int_equal(ps.bad_free, 0);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	pp_stack_destroy(fx->st);
+	return 0;
 }
 
 static int teardown(void **state)
@@ -546,6 +600,60 @@ static void test_max_datagram_shuffled(void **state)
 	pp_skb_free(fx->c, r);
 }
 
+/*
+ * Regression (a trickle of tiny first fragments, each charged a whole frame,
+ * could hold half of a lane's frames for 30 s): the lane's table holds at
+ * most its share (1/8 of the frames, cf. ipfrag_high_thresh), each newcomer
+ * evicts the oldest datagram, never itself, and a whole datagram arriving
+ * after the trickle still reassembles.
+ */
+static void test_trickle_bounded_by_lane_share(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t share = pp__hold_share(1024, FRAME, PP_HOLD_REASM_DIV);
+	const uint32_t held = (uint32_t)(share / FRAME), sent = 1000;
+	struct pp_skb *r;
+
+	assert_int_equal(held, 128);
+	for (uint32_t k = 0; k < sent; k++) {
+		/* 8 bytes each from a distinct (source, ID) */
+		struct pp_skb *f = frag(fx, (uint16_t)(k * 7), 0, 8, 1);
+		struct pp_ipv4_hdr *ip = (struct pp_ipv4_hdr *)pp_skb_data(f);
+
+		ip->saddr = htonl(ntohl(SRC) + k % 5);
+		ip->check = 0;
+		ip->check = pp_csum(ip, PP_IPV4_HLEN);
+		assert_null(add(fx, f, T0 + k));
+		assert_true(rstats(fx).bytes <= share);
+	}
+	assert_int_equal(rstats(fx).queues, held);
+	assert_int_equal(rstats(fx).bytes, share);
+	/* evicted newest-last, each counted once */
+	assert_int_equal(drops(fx, PP_DROP_FRAG_OVERFLOW), sent - held);
+	/* the newest are the ones held: the last piece of the newest one
+	 * completes it; that of the oldest starts a queue of its own */
+	uint32_t k = sent - 1;
+	struct pp_skb *f = frag(fx, (uint16_t)(k * 7), 8, 8, 0);
+	struct pp_ipv4_hdr *ip = (struct pp_ipv4_hdr *)pp_skb_data(f);
+
+	ip->saddr = htonl(ntohl(SRC) + k % 5);
+	ip->check = 0;
+	ip->check = pp_csum(ip, PP_IPV4_HLEN);
+	r = add(fx, f, T0 + sent);
+	assert_non_null(r);
+	pp_skb_free(fx->c, r);
+	/* (its second frame evicted the oldest held: one more drop) */
+	assert_null(add(fx, frag(fx, 0, 8, 8, 0), T0 + sent)); /* k = 0 was evicted */
+	assert_int_equal(rstats(fx).queues, held - 1);
+	/* a whole datagram arriving now reassembles, the oldest making room */
+	assert_null(add(fx, frag(fx, 60000, 0, 1480, 1), T0 + sent + 1));
+	r = add(fx, frag(fx, 60000, 1480, 100, 0), T0 + sent + 1);
+	check_datagram(r, 60000, 1580, PP_IPV4_HLEN);
+	pp_skb_free(fx->c, r);
+	assert_true(rstats(fx).bytes <= share);
+	assert_int_equal(drops(fx, PP_DROP_FRAG_OVERFLOW), sent - held + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +674,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reverse_order_with_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unaligned_middle_trimmed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_datagram_shuffled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trickle_bounded_by_lane_share, setup_stack,
+						teardown_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,10 @@
  * limit in front of a slow driver. Then what reaches the wire: an iovec cut
  * in odd pieces gives the same bytes as one buffer, and tshark finds every
  * UDP checksum good, including odd lengths, fragments and a payload whose
- * checksum computes to 0 (sent as 0xffff, RFC 768).
+ * checksum computes to 0 (sent as 0xffff, RFC 768). Last, the receive
+ * side fed through the rx stage: a socket holds what its rcvbuf admits in
+ * bytes (pp_sock_set_rcvbuf(), as SO_RCVBUF), the lane bounds all its
+ * sockets together, and recvmsg cuts a long datagram with MSG_TRUNC.
  *
  * Every test ends with the stack torn down (pp__stack_teardown) and the pool
  * full again: allocated == freed.
@@ -41,6 +44,9 @@
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>
 
+#include "proto/csum.h"
+#include "proto/limits.h"
+#include "proto/rx.h"
 #include "proto/stack_priv.h"
 
 /* frames up to 4 KiB: the tests here also run 4 KiB frames */
@@ -989,6 +995,299 @@ static void test_checksums_tshark(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* ---- receive side: bounded in bytes ------------------------------------- */
+
+/*
+ * Frames from the peer fed straight to lane 0's receive stage, as the NIC
+ * would hand them over (cf. test_rx.c); what the stage writes out (ICMP, ARP)
+ * is freed at once.
+ */
+#define RX_PORT 7000
+#define RX_PEER_PORT 5555
+
+static uint8_t rx_dgram[65536];
+
+static inline uint8_t rx_pat(uint32_t k)
+{
+	return (uint8_t)(k * 13u + (k >> 8) + 5u);
+}
+
+static void rx_feed(struct fx *fx, struct pp_skb **pkts, uint16_t n)
+{
+	struct pp_lane *l = &fx->st->lanes[0];
+	struct pp_skb *l3[64], *l2[64];
+	struct pp_rx_out o = {.l3 = l3, .l2 = l2, .cap = 64};
+
+	pp__lane_online();
+	assert_int_equal(pp__rx_input(&l->s_rx, pkts, n, &o), n);
+	pp__lane_offline();
+	pp_skb_free_burst(l->cache, l3, o.n_l3);
+	pp_skb_free_burst(l->cache, l2, o.n_l2);
+}
+
+/*
+ * One UDP datagram of @len payload bytes from the peer to @dport, cut into
+ * fragments of 1480 IP payload bytes when it does not fit the MTU, fed to
+ * the rx stage in one burst.
+ */
+static void rx_udp(struct fx *fx, uint16_t dport, uint32_t len, uint16_t id)
+{
+	struct pp_lane *l = &fx->st->lanes[0];
+	uint32_t saddr = ip4(PEER_IP), daddr = ip4(OUR_IP), ipl = PP_UDP_HLEN + len, off = 0;
+	struct pp_skb *pkts[PP_BURST_MAX];
+	unsigned int odd = 0;
+	uint16_t n = 0, c;
+	uint64_t sum;
+
+	assert_true(ipl <= 65515);
+	rx_dgram[0] = RX_PEER_PORT >> 8;
+	rx_dgram[1] = RX_PEER_PORT & 0xff;
+	rx_dgram[2] = (uint8_t)(dport >> 8);
+	rx_dgram[3] = (uint8_t)dport;
+	rx_dgram[4] = (uint8_t)(ipl >> 8);
+	rx_dgram[5] = (uint8_t)ipl;
+	rx_dgram[6] = rx_dgram[7] = 0;
+	for (uint32_t k = 0; k < len; k++)
+		rx_dgram[8 + k] = rx_pat(k);
+	sum = pp_csum_pseudo(saddr, daddr, PP_IPPROTO_UDP, (uint16_t)ipl);
+	c = pp_csum_fold(pp_csum_partial(rx_dgram, ipl, sum, &odd));
+	if (!c)
+		c = 0xffff;
+	memcpy(rx_dgram + 6, &c, 2);
+	do {
+		uint32_t piece = ipl - off > 1480 ? 1480 : ipl - off;
+		bool mf = off + piece < ipl;
+		struct pp_skb *skb = pp_skb_alloc(l->cache);
+		uint8_t *p;
+		struct pp_ipv4_hdr ip = {
+			.ver_ihl = 0x45,
+			.tot_len = htons((uint16_t)(20 + piece)),
+			.id = htons(id),
+			.frag_off = htons((uint16_t)((mf ? PP_IP_MF : 0) | off / 8)),
+			.ttl = 64,
+			.protocol = PP_IPPROTO_UDP,
+			.saddr = saddr,
+			.daddr = daddr,
+		};
+
+		assert_non_null(skb);
+		p = pp_skb_put(skb, PP_ETH_HLEN + 20 + piece);
+		assert_non_null(p);
+		memcpy(p, fx->st->mac, 6);
+		memcpy(p + 6, peer_mac, 6);
+		p[12] = 0x08;
+		p[13] = 0x00;
+		ip.check = pp_csum(&ip, 20);
+		memcpy(p + PP_ETH_HLEN, &ip, 20);
+		memcpy(p + PP_ETH_HLEN + 20, rx_dgram + off, piece);
+		assert_true(n < PP_BURST_MAX);
+		pkts[n++] = skb;
+		off += piece;
+	} while (off < ipl);
+	rx_feed(fx, pkts, n);
+}
+
+static struct pp_sock *rx_sock(struct fx *fx, uint16_t port)
+{
+	struct pp_sock *sk = sock_new(fx, 0);
+
+	bind_port(sk, port);
+	return sk;
+}
+
+static uint64_t rx_drops(struct fx *fx, unsigned int why)
+{
+	return PP_STAT_READ(fx->st->lanes[0].stats[PP_STAGE_RX].drops[why]);
+}
+
+/* Everything queued, read back: the datagrams' sizes and pattern are right. */
+static unsigned int rx_drain(struct pp_sock *sk, uint32_t len)
+{
+	static uint8_t b[65536];
+	unsigned int got = 0;
+	ssize_t r;
+
+	while ((r = pp_recv(sk, b, sizeof(b), PP_MSG_DONTWAIT)) >= 0) {
+		assert_int_equal(r, len);
+		for (uint32_t k = 0; k < len; k++)
+			if (b[k] != rx_pat(k))
+				fail_msg("byte %u of datagram %u is %u", k, got, b[k]);
+		got++;
+	}
+	assert_int_equal(r, -EAGAIN);
+	return got;
+}
+
+static void rx_pool_full(struct fx *fx)
+{
+	struct pp_pool_stats ps;
+
+	assert_int_equal(pp_pool_stats(fx->st->pool, &ps), 0);
+	assert_int_equal(ps.in_use, 0);
+}
+
+/*
+ * Regression (receive queues bounded in datagrams, not bytes: 256 reassembled
+ * 64 KB datagrams held more frames than the lane owns): a socket holds what
+ * its rcvbuf admits (one datagram past it, as Linux), the rest is dropped
+ * rcvq_full and counted, and once read everything is back in the pool.
+ */
+static void test_rcvbuf_bounds_reassembled(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	const uint32_t len = 65507, truesize = 45 * PP_FRAME_2K; /* 45 fragments */
+	const unsigned int sent = 8;
+	unsigned int fit = 0;
+	struct pp_sock *sk;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	sk = rx_sock(fx, RX_PORT);
+	assert_int_equal(sk->rcvbuf, PP_SOCK_RCVBUF_DEFAULT);
+	for (unsigned int i = 0; i < sent; i++)
+		rx_udp(fx, RX_PORT, len, (uint16_t)(100 + i));
+	for (uint32_t held = 0; held <= PP_SOCK_RCVBUF_DEFAULT; held += truesize)
+		fit++;
+	assert_int_equal(fit, 3);
+	assert_int_equal(atomic_load(&sk->rmem_alloc), fit * truesize);
+	assert_int_equal(atomic_load(&fx->st->lanes[0].rcv_mem), fit * truesize);
+	assert_int_equal(rx_drops(fx, PP_DROP_RCVQ_FULL), sent - fit);
+	assert_int_equal(rx_drain(sk, len), fit);
+	assert_int_equal(atomic_load(&sk->rmem_alloc), 0);
+	assert_int_equal(atomic_load(&fx->st->lanes[0].rcv_mem), 0);
+	rx_pool_full(fx);
+	/* room again: the next one is queued */
+	rx_udp(fx, RX_PORT, len, 200);
+	assert_int_equal(rx_drain(sk, len), 1);
+	assert_int_equal(pp_close(sk), 0);
+	rx_pool_full(fx);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
+/* The lane's total over every socket it feeds binds, whatever each rcvbuf
+ * says (cf. udp_mem): a quarter of the lane's frames. */
+static void test_rcvbuf_lane_total(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct pp_sock *sk[3];
+	const unsigned int each = 120, share = 1024 / 4; /* frames */
+	unsigned int got = 0;
+
+	o.frames_per_lane = 1024;
+	stack_up(fx, &o);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	assert_int_equal(fx->st->lanes[0].rcv_mem_max, (uint64_t)share * PP_FRAME_2K);
+	for (unsigned int i = 0; i < 3; i++)
+		sk[i] = rx_sock(fx, (uint16_t)(RX_PORT + i));
+	for (unsigned int i = 0; i < 3; i++)
+		for (unsigned int k = 0; k < each; k++)
+			rx_udp(fx, (uint16_t)(RX_PORT + i), 10, (uint16_t)k);
+	assert_int_equal(atomic_load(&fx->st->lanes[0].rcv_mem), (uint64_t)share * PP_FRAME_2K);
+	assert_int_equal(rx_drops(fx, PP_DROP_RCVQ_FULL), 3 * each - share);
+	for (unsigned int i = 0; i < 3; i++) {
+		unsigned int g = rx_drain(sk[i], 10);
+
+		/* the first two stop at their rcvbuf, the third at the lane */
+		if (i < 2)
+			assert_int_equal(g, PP_SOCK_RCVBUF_DEFAULT / PP_FRAME_2K + 1);
+		got += g;
+		assert_int_equal(pp_close(sk[i]), 0);
+	}
+	assert_int_equal(got, share);
+	assert_int_equal(atomic_load(&fx->st->lanes[0].rcv_mem), 0);
+	rx_pool_full(fx);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
+/* pp_sock_set_rcvbuf(): bad arguments, then SO_RCVBUF's clamp and doubling;
+ * a queue left at close is released (pool full, counters 0). */
+static void test_rcvbuf_setter(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct pp_sock *sk, *dead;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	assert_int_equal(pp_sock_set_rcvbuf(NULL, 4096), -EINVAL);
+	dead = sock_new(fx, 0);
+	assert_int_equal(pp_close(dead), 0);
+	assert_int_equal(pp_sock_set_rcvbuf(dead, 4096), -EBADF);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_sock_set_rcvbuf(sk, 0), 0);
+	assert_int_equal(sk->rcvbuf, PP_SOCK_RCVBUF_MIN);
+	assert_int_equal(pp_sock_set_rcvbuf(sk, 1000), 0);
+	assert_int_equal(sk->rcvbuf, PP_SOCK_RCVBUF_MIN);
+	assert_int_equal(pp_sock_set_rcvbuf(sk, 100000), 0);
+	assert_int_equal(sk->rcvbuf, 200000);
+	assert_int_equal(pp_sock_set_rcvbuf(sk, UINT32_MAX), 0);
+	assert_int_equal(sk->rcvbuf, 2 * PP_SOCK_RMEM_MAX);
+	/* set before bind: kept */
+	bind_port(sk, RX_PORT);
+	assert_int_equal(sk->rcvbuf, 2 * PP_SOCK_RMEM_MAX);
+	/* the smallest still takes a datagram, then one more while at most
+	 * full (2048 <= 2304), then drops */
+	assert_int_equal(pp_sock_set_rcvbuf(sk, 1), 0);
+	for (unsigned int i = 0; i < 5; i++)
+		rx_udp(fx, RX_PORT, 10, (uint16_t)i);
+	assert_int_equal(rx_drops(fx, PP_DROP_RCVQ_FULL), 3);
+	assert_int_equal(atomic_load(&sk->rmem_alloc), 2 * PP_FRAME_2K);
+	/* closed with two datagrams queued: released, not leaked */
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(atomic_load(&sk->rmem_alloc), 0);
+	assert_int_equal(atomic_load(&fx->st->lanes[0].rcv_mem), 0);
+	rx_pool_full(fx);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
+/* pp_recvmsg(): a datagram longer than the iovec is cut, says MSG_TRUNC and
+ * returns what was copied (as recvmsg() on a UDP socket without MSG_TRUNC in
+ * flags); one that fits says nothing; a reassembled one cut across pieces. */
+static void test_recvmsg_trunc(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	static uint8_t a[2000], b[2000];
+	struct iovec iov[2] = {{a, 7}, {b, 23}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	struct pp_sock *sk;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	sk = rx_sock(fx, RX_PORT);
+	rx_udp(fx, RX_PORT, 100, 1);
+	assert_int_equal(pp_recvmsg(sk, &m, PP_MSG_DONTWAIT), 30);
+	assert_true(m.msg_flags & MSG_TRUNC);
+	for (uint32_t k = 0; k < 7; k++)
+		assert_int_equal(a[k], rx_pat(k));
+	for (uint32_t k = 0; k < 23; k++)
+		assert_int_equal(b[k], rx_pat(7 + k));
+	/* exactly the iovec's size: no MSG_TRUNC */
+	rx_udp(fx, RX_PORT, 30, 2);
+	m.msg_flags = 0x7fff;
+	assert_int_equal(pp_recvmsg(sk, &m, PP_MSG_DONTWAIT), 30);
+	assert_int_equal(m.msg_flags, 0);
+	/* 3000 bytes in three frames into 2 x 1000 */
+	iov[0].iov_len = iov[1].iov_len = 1000;
+	rx_udp(fx, RX_PORT, 3000, 3);
+	assert_int_equal(pp_recvmsg(sk, &m, PP_MSG_DONTWAIT), 2000);
+	assert_true(m.msg_flags & MSG_TRUNC);
+	for (uint32_t k = 0; k < 1000; k++) {
+		assert_int_equal(a[k], rx_pat(k));
+		assert_int_equal(b[k], rx_pat(1000 + k));
+	}
+	assert_int_equal(atomic_load(&sk->rmem_alloc), 0);
+	assert_int_equal(pp_close(sk), 0);
+	rx_pool_full(fx);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1005,6 +1304,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qdisc_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iovec_same_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksums_tshark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rcvbuf_setter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rcvbuf_bounds_reassembled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rcvbuf_lane_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recvmsg_trunc, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

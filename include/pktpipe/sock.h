@@ -157,6 +157,20 @@ PP_API ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags);
 PP_API int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms);
 
 /**
+ * pp_sock_set_rcvbuf() - bound the bytes of received datagrams the socket
+ * holds (SO_RCVBUF). As Linux: @bytes is clamped to rmem_max (212992), then
+ * doubled, and at least 2304 (SOCK_MIN_RCVBUF); the default is 212992
+ * (rmem_default). Datagrams are charged the whole frames they occupy (a
+ * 1-byte datagram costs a 2 KiB frame), and a socket holding more than its
+ * rcvbuf drops what arrives (PP_DROP_RCVQ_FULL on the rx stage), so one
+ * datagram always fits an empty socket. The lane that receives also bounds
+ * what all its sockets hold together (a quarter of its frames, cf. udp_mem).
+ * Return: 0; -EINVAL NULL @sk; -EBADF closed.
+ * Context: any thread; applies to the next datagram received.
+ */
+PP_API int pp_sock_set_rcvbuf(struct pp_sock *sk, unsigned int bytes);
+
+/**
  * pp_close() - close the socket; packets it already sent still go out.
  * Return: 0 or -EBADF (already closed) / -EINVAL.
  * Context: the socket's lane thread (or the control thread when no lane

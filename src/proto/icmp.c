@@ -15,25 +15,45 @@
  * frames, as icmp_reply() -> ip_append_data() would have cut it.
  *
  * Errors (port and protocol unreachable) quote the offending header and
- * 8 bytes of its payload (RFC 792) in a fresh frame; they are not rate
- * limited (the kernel's icmp_ratelimit is not mirrored).
+ * 8 bytes of its payload (RFC 792) in a fresh frame. They are rate limited as
+ * the kernel's are (icmp_ratemask 0x1818: unreachables, source quench, time
+ * exceeded, parameter problem; echo replies never): a token bucket for the
+ * whole stack (icmp_msgs_per_sec 1000, icmp_msgs_burst 50, cf.
+ * icmp_global_allow()), then a per-destination one (icmp_ratelimit 1 s with
+ * a burst of 6, cf. icmpv4_xrlim_allow() -> inet_peer_xrlim_allow()) in a
+ * fixed table per lane. A suppressed error costs no frame: it is counted in
+ * the lane's icmp_rl.limited_global / limited_host (the kernel's
+ * ICMP_MIB_RATELIMITGLOBAL / RATELIMITHOST), and the offending packet is
+ * dropped as it would be anyway.
+ *
+ * Not mirrored: the kernel takes 0, 1 or 2 credits at random per error
+ * (icmp_global_consume(), against the SAD DNS side channel, CVE-2020-25705);
+ * here each error takes exactly one, so burst + rate per second is a hard
+ * bound, and the global bucket does reveal, as in kernels before 5.10, how
+ * many errors were sent.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <arpa/inet.h>
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/icmp.h>
 #include <pktpipe/prot/ipv4.h>
 
+#include "core/time.h"
 #include "proto/csum.h"
+#include "proto/limits.h"
 #include "proto/qsel.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
 #define IPTOS_PREC_INTERNETCONTROL 0xc0
 #define IPTOS_TOS_MASK 0x1e
+/* icmp_ratemask: which types are limited (dest unreach, source quench, time
+ * exceeded, parameter problem); echo replies are not */
+#define PP_ICMP_RATEMASK 0x1818u
 
 /* Headroom a piece of a reply needs in front of its data: its own IPv4 header
  * (pushed by the ip stage) and the Ethernet header (pushed by neigh). */
@@ -268,6 +288,118 @@ uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, st
 	return n;
 }
 
+/* ---- rate limits ------------------------------------------------------------ */
+
+#define XRLIM_BURST_FACTOR 6	/* inet_peer_xrlim_allow(): 6 errors at once */
+
+void pp__icmp_rl_init(struct pp__icmp_rl *rl)
+{
+	uint32_t k = 0;
+
+	memset(rl, 0, sizeof(*rl));
+	if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
+		k = (uint32_t)(pp__now_ns() ^ (uintptr_t)rl);
+	rl->key = k | 1u;
+}
+
+/*
+ * cf. icmp_global_allow() (6.10+, lockless): spend a credit while there is
+ * one; once spent, refill by the time passed since the last refill (at most
+ * one second's worth, never more often than every 20 ms, the kernel's
+ * HZ / 50), up to the burst. Several lanes may find the same credit (the
+ * kernel accepts that race too): the bucket can go a little below zero.
+ */
+static bool icmp_global_allow(struct pp_stack *st, uint64_t now)
+{
+	uint64_t old, delta;
+	int32_t incr, c;
+
+	if (atomic_load_explicit(&st->icmp_credit, memory_order_relaxed) > 0)
+		return true;
+	old = atomic_load_explicit(&st->icmp_stamp, memory_order_relaxed);
+	delta = now - old; /* a clock set back counts as a long time */
+	if (delta > PP_NSEC_PER_SEC)
+		delta = PP_NSEC_PER_SEC;
+	if (delta < PP_NSEC_PER_SEC / 50)
+		return false;
+	incr = (int32_t)(PP_ICMP_MSGS_PER_SEC * delta / PP_NSEC_PER_SEC);
+	if (!incr)
+		return false;
+	if (atomic_compare_exchange_strong_explicit(&st->icmp_stamp, &old, now,
+						    memory_order_relaxed, memory_order_relaxed)) {
+		c = atomic_load_explicit(&st->icmp_credit, memory_order_relaxed);
+		while (!atomic_compare_exchange_weak_explicit(
+			&st->icmp_credit, &c, c + incr < (int32_t)PP_ICMP_MSGS_BURST ?
+						      c + incr : (int32_t)PP_ICMP_MSGS_BURST,
+			memory_order_relaxed, memory_order_relaxed))
+			;
+	}
+	return true;
+}
+
+/*
+ * cf. inet_peer_xrlim_allow(): tokens are time, earned as it passes, at most
+ * 6 limits' worth; an error costs one limit. A destination not in the table
+ * starts full (inet_getpeer() sets rate_last 60 s back); it takes the way
+ * of its set limited longest ago.
+ */
+static bool icmp_peer_allow(struct pp__icmp_rl *rl, uint32_t daddr, uint64_t now)
+{
+	/* keyed, so that senders cannot aim at one set */
+	uint32_t set = (((daddr ^ rl->key) * 0x9e3779b1u) >> 16) % PP_ICMP_PEER_SETS;
+	struct pp__icmp_peer *p = &rl->peer[set * PP_ICMP_PEER_WAYS], *victim = p;
+	const uint64_t cap = XRLIM_BURST_FACTOR * PP_ICMP_RATELIMIT_NS;
+	uint64_t token;
+
+	for (unsigned int w = 0; w < PP_ICMP_PEER_WAYS; w++, p++) {
+		if (p->daddr == daddr)
+			goto found;
+		/* a free way, else the one limited longest ago */
+		if (victim->daddr && (!p->daddr || p->last_ns < victim->last_ns))
+			victim = p;
+	}
+	p = victim;
+	p->daddr = daddr;
+	p->tokens_ns = cap;
+	p->last_ns = now;
+found:
+	token = p->tokens_ns + (now >= p->last_ns ? now - p->last_ns : 0);
+	p->last_ns = now;
+	if (token > cap)
+		token = cap;
+	if (token < PP_ICMP_RATELIMIT_NS) {
+		p->tokens_ns = token;
+		return false;
+	}
+	p->tokens_ns = token - PP_ICMP_RATELIMIT_NS;
+	return true;
+}
+
+/*
+ * cf. icmpv4_global_allow() + icmpv4_xrlim_allow() + icmp_global_consume():
+ * may the lane send an error of @type to @daddr now? A credit is spent only
+ * when both say yes.
+ */
+static bool icmp_error_allow(struct pp_lane *l, uint8_t type, uint32_t daddr)
+{
+	struct pp__icmp_rl *rl = &l->icmp_rl;
+	uint64_t now;
+
+	if (!((1u << type) & PP_ICMP_RATEMASK))
+		return true;
+	now = pp__now_ns();
+	if (!icmp_global_allow(l->st, now)) {
+		PP_STAT_ADD(rl->limited_global, 1);
+		return false;
+	}
+	if (!icmp_peer_allow(rl, daddr, now)) {
+		PP_STAT_ADD(rl->limited_host, 1);
+		return false;
+	}
+	atomic_fetch_sub_explicit(&l->st->icmp_credit, 1, memory_order_relaxed);
+	return true;
+}
+
 int pp__icmp_send_unreach(struct pp_stage *s, const struct pp_skb *orig, uint8_t code,
 			  struct pp_rx_out *o)
 {
@@ -290,6 +422,13 @@ int pp__icmp_send_unreach(struct pp_stage *s, const struct pp_skb *orig, uint8_t
 	if (ihl < PP_IPV4_HLEN || orig->len < ihl || oip->protocol == PP_IPPROTO_ICMP || !h ||
 	    h == 0xffffffffu || (h >> 28) == 0xe || (oip->frag_off & htons(PP_IP_OFFMASK)))
 		return -EINVAL;
+	/* nor to our own subnet's broadcast address (a martian source the
+	 * receive stage already refuses: defence in depth) */
+	if (l->st->mask != 0xffffffffu && ntohl(l->st->mask) != 0xfffffffeu &&
+	    peer == ((l->st->ip & l->st->mask) | ~l->st->mask))
+		return -EINVAL;
+	if (!icmp_error_allow(l, PP_ICMP_DEST_UNREACH, peer))
+		return -EAGAIN; /* counted in l->icmp_rl */
 	quote = ihl + (orig->len - ihl < 8 ? orig->len - ihl : 8);
 	if (PP_UNLIKELY(o->n_l3 >= o->cap)) {
 		PP_STAT_ADD(s->stats->drops[PP_DROP_RING_FULL], 1);

@@ -15,8 +15,11 @@
  *    route, no record route in replies);
  *  - a unicast IP packet in a link-layer broadcast is accepted
  *    (drop_unicast_in_l2_multicast=0), but answers no error;
- *  - martian sources (0/8, 127/8, multicast, 255.255.255.255, our own
- *    address) are dropped as malformed (cf. ip_route_input_slow());
+ *  - martian sources (0/8 except to 255.255.255.255, 127/8, multicast,
+ *    255.255.255.255, our own address, our subnet's broadcast address) are
+ *    dropped as malformed (PP_DROP_MALFORMED, as the kernel's
+ *    SKB_DROP_REASON_IP_INVALID_SOURCE: the header itself is what is
+ *    wrong, cf. ip_route_input_slow()) and never answered;
  *  - UDP datagrams to 255.255.255.255 or our subnet's broadcast address
  *    are delivered; ICMP echo requests to them are not answered.
  * Reassembly runs before the transport (cf. ip_local_deliver()), so ICMP and
@@ -62,14 +65,22 @@ static inline bool mac_is_bcast(const uint8_t *m)
 	return !memcmp(m, b, 6);
 }
 
-/* cf. ip_route_input_slow()'s martian source checks (and fib_validate_source()
- * refusing our own address as a source, accept_local=0). */
-static inline bool saddr_martian(uint32_t saddr, uint32_t ours)
+/*
+ * cf. ip_route_input_slow() -> martian_source: a multicast or limited
+ * broadcast source never; a zero-network one only to the limited broadcast
+ * (or 0.0.0.0 to 0.0.0.0, which Linux takes as a broadcast), where a DHCP
+ * client has no address yet; loopback (route_localnet=0); and what
+ * fib_validate_source() refuses: our own address (accept_local=0) and our
+ * subnet's broadcast address (its route is RTN_BROADCAST, no unicast host).
+ */
+static inline bool saddr_martian(uint32_t saddr, uint32_t daddr, uint32_t ours, uint32_t bcast_sub)
 {
 	uint32_t h = ntohl(saddr);
 
-	return (h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffffu ||
-	       saddr == ours;
+	if (PP_UNLIKELY((h >> 24) == 0))
+		return daddr != 0xffffffffu && (saddr || daddr);
+	return (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffffu || saddr == ours ||
+	       (saddr == bcast_sub && bcast_sub);
 }
 
 /* Bytes of IP payload in a (possibly reassembled) datagram at @skb. */
@@ -184,13 +195,15 @@ static void ip_rcv(struct rx_ctx *c, struct pp_skb *skb, bool l2bcast)
 	}
 	pp_skb_trim(skb, tot); /* Ethernet padding of short frames */
 	skb->net_off = skb->data_off;
-	if (PP_UNLIKELY(saddr_martian(ip->saddr, c->st->ip))) {
+	if (PP_UNLIKELY(saddr_martian(ip->saddr, ip->daddr, c->st->ip, c->bcast_sub))) {
+		/* dropped before anything could answer it */
 		pp_stage_drop(s, skb, PP_DROP_MALFORMED);
 		return;
 	}
 	if (PP_LIKELY(ip->daddr == c->st->ip)) {
 		bcast = false;
-	} else if (ip->daddr == 0xffffffffu || (c->bcast_sub && ip->daddr == c->bcast_sub)) {
+	} else if (ip->daddr == 0xffffffffu || (c->bcast_sub && ip->daddr == c->bcast_sub) ||
+		   !ip->daddr /* from 0.0.0.0 only: see saddr_martian() */) {
 		bcast = true;
 	} else {
 		pp_stage_drop(s, skb, PP_DROP_NOT_FOR_US);

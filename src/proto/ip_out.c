@@ -15,13 +15,32 @@
  * (PP_SKB_F_NOROUTE: nexthop already set), from the socket's destination
  * cache when its route generation is still current (cf. sk_dst_check()), or
  * from a longest-prefix-match lookup under RCU.
+ *
+ * IPv4 IDs are not one counter per lane, which would tell anyone who sees
+ * two of our packets how many we sent in between (the idle-scan problem):
+ * as __ip_select_ident() -> ip_idents_reserve(), a keyed hash (SipHash-2-4,
+ * a random key per lane) of (daddr, saddr, protocol) picks one of 2048
+ * counters, and a counter idle for a while jumps ahead by a random amount
+ * below the milliseconds it slept. Per lane rather than shared: lanes share
+ * nothing, and a destination only needs its IDs to differ among the
+ * datagrams that may be in flight to it at once; two lanes sending to one
+ * destination draw from two counters that started at random points, which
+ * repeats an ID no sooner than the kernel's shared counter wraps under the
+ * same load. One ID per datagram: its fragments share it.
+ * Not mirrored: the kernel gives connected sockets a private counter
+ * (inet_id) and DF packets without a socket ID 0 (ip_select_ident_segs());
+ * here every datagram takes the hashed one.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <pktpipe/prot/ipv4.h>
 
+#include "core/time.h"
 #include "proto/csum.h"
 #include "proto/stack_priv.h"
 
@@ -46,6 +65,113 @@ static inline void ip_finish_header(struct pp_ipv4_hdr *ip, uint16_t tot_len, ui
 	ip->id = idn;
 	ip->frag_off = frag;
 	ip->check = pp_csum_fold((uint64_t)w0 + tl + idn + frag + w4 + sa + da);
+}
+
+/* ---- IP IDs (cf. ip_idents_reserve(), __ip_select_ident()) ------------------- */
+
+static inline uint64_t rol64(uint64_t x, unsigned int k)
+{
+	return x << k | x >> (64 - k);
+}
+
+#define SIPROUND                                                                  \
+	do {                                                                      \
+		v0 += v1; v1 = rol64(v1, 13); v1 ^= v0; v0 = rol64(v0, 32);        \
+		v2 += v3; v3 = rol64(v3, 16); v3 ^= v2;                           \
+		v0 += v3; v3 = rol64(v3, 21); v3 ^= v0;                           \
+		v2 += v1; v1 = rol64(v1, 17); v1 ^= v2; v2 = rol64(v2, 32);        \
+	} while (0)
+
+/* SipHash-2-4 of the 12 bytes a, b, c (cf. siphash_3u32()). */
+static uint64_t siphash_3u32(uint32_t a, uint32_t b, uint32_t c, const uint64_t key[2])
+{
+	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
+	uint64_t m = (uint64_t)b << 32 | a;
+
+	v3 ^= m;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m;
+	m = (uint64_t)12 << 56 | c;
+	v3 ^= m;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+#undef SIPROUND
+
+/* splitmix64: the lane's cheap PRNG, seeded from getrandom() */
+static inline uint64_t idents_rand(struct pp__ip_idents *t)
+{
+	uint64_t z = (t->rnd += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void pp__ip_idents_init(struct pp__ip_idents *t)
+{
+	uint64_t seed[3];
+
+	memset(t, 0, sizeof(*t));
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+		/* no entropy yet (early boot): weaker, still not sequential */
+		uint64_t x = pp__now_ns() ^ (uintptr_t)t;
+
+		for (unsigned int i = 0; i < 3; i++)
+			seed[i] = x = x * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+	}
+	t->key[0] = seed[0];
+	t->key[1] = seed[1];
+	t->rnd = seed[2];
+	/* counters start anywhere (the kernel fills ip_idents at random) */
+	for (unsigned int i = 0; i < PP_IP_IDENTS; i++)
+		t->id[i] = (uint32_t)idents_rand(t);
+}
+
+/* Bucket of (daddr, saddr, protocol) (network order, as the kernel hashes). */
+static inline uint32_t idents_bucket(const struct pp__ip_idents *t, uint32_t daddr, uint32_t saddr,
+				     uint8_t proto)
+{
+	return (uint32_t)siphash_3u32(daddr, saddr, proto, t->key) & (PP_IP_IDENTS - 1);
+}
+
+/*
+ * The kernel's jiffies, in ms: the coarse clock is what the kernel ticks
+ * (a few ns from the vDSO, no TSC read), or the fake clock of tests.
+ */
+static inline uint32_t idents_now_ms(void)
+{
+	uint64_t fake = __atomic_load_n(&pp__clock_fake_ns, __ATOMIC_RELAXED);
+	struct timespec ts;
+
+	if (fake)
+		return (uint32_t)(fake / PP_NSEC_PER_MSEC);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / PP_NSEC_PER_MSEC);
+}
+
+/* cf. ip_idents_reserve(): the value of bucket @b from which IDs are taken;
+ * a bucket unused since an earlier millisecond first jumps ahead by a random
+ * amount below the milliseconds it slept. */
+static inline uint32_t idents_take(struct pp__ip_idents *t, uint32_t b, uint32_t now_ms)
+{
+	uint32_t old = t->stamp[b];
+
+	if (old != now_ms) {
+		t->stamp[b] = now_ms;
+		/* get_random_u32_below(now - old), by Lemire's reduction */
+		t->id[b] += (uint32_t)(((idents_rand(t) & 0xffffffffull) * (now_ms - old)) >> 32);
+	}
+	return t->id[b];
 }
 
 /* Resolve the next hop of @skb whose IPv4 header is @ip. 0 or -ENETUNREACH. */
@@ -87,6 +213,14 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 	uint32_t last_daddr = 0, last_nh = 0;
 	uint16_t mtu = l->st->mtu;
 	uint16_t nout = 0;
+	/* IDs: while the flow stays the same, the bucket's counter stays in
+	 * id_next (written back when the flow changes and at the end), so a
+	 * burst costs one clock read, and a hash only for a flow other than
+	 * the last one's */
+	struct pp__ip_idents *ids = &l->ipid;
+	uint64_t id_addrs = 0;		/* saddr, daddr as they lie in the header */
+	uint32_t id_proto = 0x100;	/* no protocol: nothing taken yet */
+	uint32_t id_b = 0, id_next = 0, now_ms = 0;
 
 	pp_stage_count_in(s, pkts, n);
 	for (uint16_t i = 0; i < n; i++) {
@@ -99,7 +233,28 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
 			continue;
 		}
-		uint16_t id = l->ip_id++;
+		uint64_t addrs;
+
+		memcpy(&addrs, &ip->saddr, 8);
+		if (PP_UNLIKELY(addrs != id_addrs || ip->protocol != id_proto)) {
+			if (id_proto != 0x100)
+				ids->id[id_b] = id_next;
+			else
+				now_ms = idents_now_ms();
+			id_addrs = addrs;
+			id_proto = ip->protocol;
+			if (ids->last_valid && ids->last_addrs == addrs && ids->last_proto == id_proto) {
+				id_b = ids->last_b; /* the flow of the last burst */
+			} else {
+				id_b = idents_bucket(ids, ip->daddr, ip->saddr, ip->protocol);
+				ids->last_addrs = addrs;
+				ids->last_proto = (uint8_t)id_proto;
+				ids->last_b = id_b;
+				ids->last_valid = true;
+			}
+			id_next = idents_take(ids, id_b, now_ms);
+		}
+		uint16_t id = (uint16_t)id_next++;
 
 		if (PP_LIKELY(!skb->frag)) {
 			if (PP_UNLIKELY(skb->len > mtu)) {
@@ -136,6 +291,8 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 		}
 		out[nout++] = skb;
 	}
+	if (id_proto != 0x100)
+		ids->id[id_b] = id_next;
 	return nout;
 }
 

@@ -44,6 +44,8 @@ static inline uint64_t pp__hold_share(uint32_t frames, uint32_t frame_size, unsi
 /* Per-object bounds inside the shares (Linux 6.x defaults). */
 #define PP_SOCK_RCVBUF_DEFAULT 212992u	   /* net.core.rmem_default: sk_rcvbuf */
 #define PP_SOCK_SNDBUF_DEFAULT 212992u	   /* net.core.wmem_default: sk_sndbuf */
+#define PP_SOCK_RMEM_MAX 212992u	   /* net.core.rmem_max: SO_RCVBUF clamp (then doubled) */
+#define PP_SOCK_RCVBUF_MIN 2304u	   /* SOCK_MIN_RCVBUF: 2048 + sizeof(struct sk_buff) */
 #define PP_NEIGH_UNRES_QLEN_BYTES 212992u  /* unres_qlen_bytes (SK_WMEM_MAX) per entry */
 #define PP_REASM_HIGH_THRESH (4u << 20)	   /* ipfrag_high_thresh, capped by the share */
 

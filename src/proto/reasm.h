@@ -8,8 +8,13 @@
  * calls malloc. Fragments are the received frames themselves, linked in offset
  * order through skb->frag; nothing is copied. Memory is bounded by the frames
  * held (each charged its full frame size, as the kernel charges truesize):
- * per datagram and over the table, at most max_bytes. Time is bounded by the
- * timeout counted from a datagram's first fragment (cf. ipfrag_time).
+ * per datagram and over the table, at most max_bytes. The stack gives each
+ * lane's table its share of the lane's frames (proto/limits.h: 1/8, at most
+ * ipfrag_high_thresh), so that no trickle of tiny fragments can hold more. A
+ * fragment that would go over evicts the oldest datagrams first (each of
+ * their fragments dropped PP_DROP_FRAG_OVERFLOW), never refusing the
+ * newcomer while older ones hold memory. Time is bounded by the timeout
+ * counted from a datagram's first fragment (cf. ipfrag_time).
  *
  * Policy, as the kernel's since the fix for CVE-2018-5391 (RFC 5722's rule,
  * which Linux applies to IPv4 too):

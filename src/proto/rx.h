@@ -66,8 +66,11 @@ uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, st
  * frame from s->cache and append it to o->l3 (cf. icmp_send()): IPv4 template
  * from us to its source, TOS 0xc0 (internetwork control), quoting its IPv4
  * header and the first 8 bytes of its payload (RFC 792). @orig is not touched.
+ * Rate limited as icmp_send() is (icmp.c): -EAGAIN when suppressed,
+ * counted in the lane's icmp_rl.
  * Return: 0; -EINVAL bad arguments or a source we must not answer;
- * -ENOBUFS no frame; -ENOSPC o->l3 full (both counted on @s).
+ * -EAGAIN rate limited; -ENOBUFS no frame; -ENOSPC o->l3 full (both
+ * counted on @s).
  * Context: the lane's thread.
  */
 int pp__icmp_send_unreach(struct pp_stage *s, const struct pp_skb *orig, uint8_t code,

@@ -12,6 +12,7 @@
 #include <urcu-qsbr.h>
 
 #include "core/time.h"
+#include "proto/limits.h"
 #include "proto/stack_priv.h"
 
 #define EPHEMERAL_LO 32768
@@ -404,15 +405,48 @@ int pp__socks_init(struct pp_stack *st)
 	return st->udp_ports ? 0 : -ENOMEM;
 }
 
+/*
+ * Receive memory (cf. __udp_enqueue_schedule_skb(), udp_rmem_release()):
+ * every queued datagram is charged its truesize, the frames of its chain, to
+ * the socket (sk_rmem_alloc, bounded by sk_rcvbuf) and to the lane that
+ * received it (bounded by its share of the lane's frames, cf. udp_mem). The
+ * receiving lane charges before it enqueues, the socket's lane releases after
+ * it dequeues: both counters are atomics written by two threads, on the
+ * receive path only.
+ */
+
+/* The ring must never be what refuses a datagram: at the largest rcvbuf, a
+ * socket takes one datagram after it is full (the kernel's rule), each at
+ * least one frame. */
+static_assert((2ull * PP_SOCK_RMEM_MAX) / PP_FRAME_2K + 1 <= PP_SOCK_RCVQ,
+	      "a socket receive ring holds every datagram rcvbuf admits");
+
+static inline uint32_t chain_truesize(const struct pp_skb *skb)
+{
+	uint32_t n = 0;
+
+	for (; skb; skb = skb->frag)
+		n += pp_skb_truesize(skb);
+	return n;
+}
+
+static inline void rmem_uncharge(struct pp_sock *sk, struct pp_lane *from, uint32_t size)
+{
+	atomic_fetch_sub_explicit(&sk->rmem_alloc, size, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&from->rcv_mem, size, memory_order_relaxed);
+}
+
 static void sock_free_rq(struct pp_sock *sk)
 {
 	for (unsigned int k = 0; k < PP_LANES_MAX; k++) {
-		void *p;
+		struct pp_skb *p;
 
 		if (!sk->rq[k])
 			continue;
-		while ((p = pp_ring_dequeue(sk->rq[k])))
+		while ((p = pp_ring_dequeue(sk->rq[k]))) {
+			rmem_uncharge(sk, &sk->st->lanes[k], chain_truesize(p));
 			pp_skb_free(sk->lane->cache, p);
+		}
 		pp_ring_destroy(sk->rq[k]);
 		sk->rq[k] = NULL;
 	}
@@ -449,6 +483,8 @@ int pp__sock_hash(struct pp_sock *sk)
 
 	if (sk->hashed)
 		return 0;
+	if (!sk->rcvbuf)
+		sk->rcvbuf = PP_SOCK_RCVBUF_DEFAULT; /* published by the table add */
 	for (unsigned int k = 0; k < st->nlanes; k++) {
 		if (!sk->rq[k] && pp_ring_create(PP_SOCK_RCVQ, 0, &sk->rq[k])) {
 			sock_free_rq(sk);
@@ -471,12 +507,35 @@ struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport)
 	return n ? caa_container_of(n, struct pp_sock, port_node) : NULL;
 }
 
+/*
+ * Queue @skb for @sk, charged to both bounds first (cf.
+ * __udp_enqueue_schedule_skb(): a socket is full when what it already holds
+ * exceeds sk_rcvbuf, so one datagram always fits an empty one; the lane total
+ * is a hard limit, as __sk_mem_raise_allocated() against udp_mem[2]).
+ * Return: 0, or -ENOBUFS with nothing charged (the caller drops it).
+ */
 int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb)
 {
 	struct pp_ring *r = sk->rq[from->id];
+	uint32_t size = chain_truesize(skb);
+	uint32_t rcvbuf = __atomic_load_n(&sk->rcvbuf, __ATOMIC_RELAXED);
 
-	if (PP_UNLIKELY(!r || !pp_ring_enqueue(r, skb)))
+	if (PP_UNLIKELY(!r))
 		return -ENOBUFS;
+	/* full: fail before touching the shared counters (as the kernel does) */
+	if (PP_UNLIKELY(atomic_load_explicit(&sk->rmem_alloc, memory_order_relaxed) > rcvbuf))
+		return -ENOBUFS;
+	if (PP_UNLIKELY(atomic_fetch_add_explicit(&sk->rmem_alloc, size, memory_order_relaxed) >
+			rcvbuf)) {
+		atomic_fetch_sub_explicit(&sk->rmem_alloc, size, memory_order_relaxed);
+		return -ENOBUFS;
+	}
+	if (PP_UNLIKELY(atomic_fetch_add_explicit(&from->rcv_mem, size, memory_order_relaxed) +
+				size > from->rcv_mem_max ||
+			!pp_ring_enqueue(r, skb))) {
+		rmem_uncharge(sk, from, size);
+		return -ENOBUFS;
+	}
 	return 0;
 }
 
@@ -490,6 +549,9 @@ static struct pp_skb *sock_rq_pop(struct pp_sock *sk)
 		struct pp_skb *skb = sk->rq[k] ? pp_ring_dequeue(sk->rq[k]) : NULL;
 
 		if (skb) {
+			/* off the queue: its memory is no longer held for the
+			 * socket (cf. skb_consume_udp() -> udp_rmem_release()) */
+			rmem_uncharge(sk, &sk->st->lanes[k], chain_truesize(skb));
 			sk->rq_next = (uint16_t)((k + 1) % nl);
 			return skb;
 		}
@@ -606,5 +668,29 @@ int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms)
 	if (!sk->open)
 		return -EBADF;
 	sk->rcvtimeo_ns = (uint64_t)ms * 1000000ull;
+	return 0;
+}
+
+/*
+ * cf. sock_setsockopt(SO_RCVBUF) -> __sock_set_rcvbuf(): the request is
+ * clamped to rmem_max, then doubled (the kernel's allowance for the skb
+ * overhead, which our truesize already counts as whole frames: doubling keeps
+ * what an application sized for Linux working the same), and never below
+ * SOCK_MIN_RCVBUF. What is already queued stays; the new bound applies to the
+ * next datagram.
+ */
+int pp_sock_set_rcvbuf(struct pp_sock *sk, unsigned int bytes)
+{
+	uint32_t v;
+
+	if (!sk)
+		return -EINVAL;
+	if (!sk->open)
+		return -EBADF;
+	v = bytes < PP_SOCK_RMEM_MAX ? bytes : PP_SOCK_RMEM_MAX;
+	v *= 2;
+	if (v < PP_SOCK_RCVBUF_MIN)
+		v = PP_SOCK_RCVBUF_MIN;
+	__atomic_store_n(&sk->rcvbuf, v, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "core/time.h"
 #include "nic/afxdp.h"
+#include "proto/limits.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
@@ -26,7 +27,6 @@ static uint16_t rx_stage(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, s
 	return pp__rx_input(s, pkts, n, (struct pp_rx_out *)(void *)out);
 }
 
-#define PP_REASM_BYTES (4u << 20)	/* cf. ipfrag_high_thresh */
 #define PP_REASM_TIMEOUT (30 * PP_NSEC_PER_SEC) /* cf. ipfrag_time */
 
 static const char *const stage_names[PP_STAGE_MAX] = {
@@ -168,6 +168,13 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	if (err)
 		goto err_stack;
 
+	/* frames each lane owns (as the pool chose them) and their size */
+	struct pp_pool_stats pst;
+
+	pp_pool_stats(st->pool, &pst);
+	uint32_t fpl = (uint32_t)(pst.nframes / st->nlanes);
+	uint32_t fsz = pp_pool_frame_size(st->pool);
+
 	for (uint16_t k = 0; k < st->nlanes; k++) {
 		struct pp_lane *l = &st->lanes[k];
 
@@ -176,7 +183,8 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		l->cache = pp_pool_cache(st->pool, k);
 		l->wcache = st->placement == PP_PLACE_SPLIT ? pp_pool_cache(st->pool, st->nlanes + k)
 							    : l->cache;
-		l->ip_id = (uint16_t)(pp__now_ns() * 2654435761u >> 7) + k * 4099u;
+		pp__ip_idents_init(&l->ipid);
+		pp__icmp_rl_init(&l->icmp_rl);
 		if ((err = pp_ring_create(PP_LANE_RING, 0, &l->r_ip)) ||
 		    (err = pp_ring_create(PP_LANE_RING, 0, &l->r_qsel)))
 			goto err_stack;
@@ -194,7 +202,14 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		stage_init(&l->s_rx, l, PP_STAGE_RX, rx_stage, l, l->cache);
 		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
 		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
-		if ((err = pp__reasm_create(PP_REASM_BYTES, PP_REASM_TIMEOUT, &l->reasm)))
+		/* what the wire can make the lane hold: shares of its frames
+		 * (proto/limits.h), reassembly capped as ipfrag_high_thresh */
+		l->rcv_mem_max = pp__hold_share(fpl, fsz, PP_HOLD_RCV_DIV);
+		uint64_t rb = pp__hold_share(fpl, fsz, PP_HOLD_REASM_DIV);
+
+		if (rb > PP_REASM_HIGH_THRESH)
+			rb = PP_REASM_HIGH_THRESH;
+		if ((err = pp__reasm_create((uint32_t)rb, PP_REASM_TIMEOUT, &l->reasm)))
 			goto err_stack;
 	}
 	struct pp_txq_params tp = {

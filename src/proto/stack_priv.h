@@ -6,6 +6,7 @@
 #define PP_PROTO_STACK_PRIV_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -24,9 +25,43 @@
 #define PP_SOCKS_MAX 1024
 #define PP_LANE_RING 1024	/* slots of the rings inside a lane */
 #define PP_TXQ_RING 1024	/* slots of each (lane, queue) ring */
-#define PP_SOCK_RCVQ 256	/* datagrams queued per (lane, socket) */
+/* Slots of each (lane, socket) receive ring: the SPSC transport only, the
+ * bound is the socket's rcvbuf in bytes (sock.c checks this never binds). */
+#define PP_SOCK_RCVQ 256
 
 struct pp_lane;
+
+/*
+ * ICMP errors a lane sends, limited per destination (icmp.c, cf.
+ * inet_peer_xrlim_allow()): a small set-associative table of peers, fixed
+ * size, replacing the least recently limited; lane-private.
+ */
+#define PP_ICMP_PEER_SETS 64
+#define PP_ICMP_PEER_WAYS 4
+struct pp__icmp_peer {
+	uint32_t daddr;		/* 0: free */
+	uint64_t tokens_ns;	/* rate_tokens */
+	uint64_t last_ns;	/* rate_last */
+};
+struct pp__icmp_rl {
+	uint32_t key;		/* hash secret, const after init */
+	uint64_t limited_global; /* errors not sent: global bucket (ICMP_MIB_RATELIMITGLOBAL) */
+	uint64_t limited_host;	/* errors not sent: per destination (ICMP_MIB_RATELIMITHOST) */
+	struct pp__icmp_peer peer[PP_ICMP_PEER_SETS * PP_ICMP_PEER_WAYS];
+};
+
+/* IPv4 ID generators of a lane (ip_out.c, cf. ip_idents_reserve()). */
+#define PP_IP_IDENTS 2048	/* IP_IDENTS_SZ, the kernel's smallest table */
+struct pp__ip_idents {
+	uint64_t key[2];	/* siphash key (net->ipv4.ip_id_key), const after init */
+	uint64_t rnd;		/* PRNG state for the idle perturbation */
+	uint64_t last_addrs;	/* the last flow (saddr, daddr as in the header) */
+	uint32_t last_b;	/* and its bucket */
+	uint8_t last_proto;
+	bool last_valid;
+	uint32_t id[PP_IP_IDENTS];
+	uint32_t stamp[PP_IP_IDENTS]; /* ms of the last use (jiffies) */
+};
 
 /* The socket ops table (cf. struct proto / proto_ops). */
 struct pp_proto_ops {
@@ -67,6 +102,8 @@ struct pp_sock {
 	bool hashed;
 	uint16_t rq_next;	/* round robin over rq[] */
 	uint64_t rcvtimeo_ns;	/* 0: block forever */
+	uint32_t rcvbuf;	/* sk_rcvbuf: bytes; read by every rx lane */
+	_Atomic uint32_t rmem_alloc; /* sk_rmem_alloc: truesize queued (rx lanes +, we -) */
 	struct pp_ring *rq[PP_LANES_MAX];
 };
 
@@ -79,13 +116,14 @@ struct pp_lane {
 	struct pp_ring *r_qsel;		/* neigh -> qsel */
 	struct pp_ring *r_txq[PP_TXQ_MAX]; /* qsel -> txq q, this lane is producer */
 	struct pp_neigh_lane *nl;
-	uint16_t ip_id;			/* next IPv4 ID */
 	/* What sockets handed the lane (pp__sock_xmit) and what left r_ip, in
 	 * frames (a fragment chain counts each frame) and wire bytes: the
 	 * difference is what r_ip holds, which the send-room check must count
 	 * as the qdisc will (cf. sk_wmem_alloc). Lane thread only. */
 	uint64_t tx_in_frames, tx_in_bytes;
 	uint64_t tx_out_frames, tx_out_bytes;
+	struct pp__ip_idents ipid;	/* IPv4 IDs, hashed per destination */
+	struct pp__icmp_rl icmp_rl;	/* ICMP error rate limit, per destination */
 	/* stages of this lane (ctx/cache set by placement) */
 	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
 	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
@@ -105,6 +143,10 @@ struct pp_lane {
 	int worker_cpu;
 	_Atomic bool stop;
 	uint64_t tsc_last;		/* stage timing */
+	/* truesize this lane's rx stage queued on sockets, over all of them
+	 * (cf. udp_mem): charged here, released by the consuming lane */
+	uint64_t rcv_mem_max;		/* const after init */
+	alignas(PP_CACHE_LINE) _Atomic uint64_t rcv_mem;
 };
 
 /* TX queue q: its qdisc+driver stage, driven by lane q % nlanes. */
@@ -146,6 +188,10 @@ struct pp_stack {
 	struct cds_lfht *udp_ports;	/* bound UDP sockets by port (RCU) */
 	struct pp_sock socks[PP_SOCKS_MAX];
 	uint16_t next_eport;
+	/* ICMP errors, all lanes (cf. icmp_global_allow()): tokens, refilled
+	 * by whichever lane finds them spent */
+	_Atomic int32_t icmp_credit;
+	_Atomic uint64_t icmp_stamp;	/* ns of the last refill */
 };
 
 /* lane.c */
@@ -165,6 +211,9 @@ uint64_t pp__tsc(void);
 /* ip_out.c: the IPv4 output stage (route, header, fragments) */
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out);
 int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop);
+/* ip_out.c, icmp.c: the lane's secrets, from getrandom() (control path) */
+void pp__ip_idents_init(struct pp__ip_idents *t);
+void pp__icmp_rl_init(struct pp__icmp_rl *rl);
 
 /* udp.c */
 extern const struct pp_proto_ops pp__udp_ops;
