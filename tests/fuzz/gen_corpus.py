@@ -92,10 +92,13 @@ def write(target, name, data):
         f.write(data)
 
 
-# ---- rx: frames (op < 0xe0: u16 length + bytes; bit 0 ends the burst) ----
+# ---- rx: frames (op < 0xe0: u16 length + bytes; bit 0 ends the burst,
+# bits 1-2 have the harness fix the IPv4 and UDP/ICMP checksums) ----
 
-def F(frame, flush=True):
-    return bytes([0x01 if flush else 0x00]) + struct.pack("!H", len(frame)) + frame
+def F(frame, flush=True, fix=6):
+    """@fix: 6 both checksums, 2 the IPv4 header's only, 0 none."""
+    op = (0x01 if flush else 0x00) | (fix or 0)
+    return bytes([op]) + struct.pack("!H", len(frame)) + frame
 
 
 def CLOCK(sel):
@@ -125,8 +128,8 @@ def rx_seeds():
     s["udp_small"] = F(udp_frame(n=1)) + RECV
     s["udp_full_mtu"] = F(udp_frame(n=1472)) + RECV
     s["udp_empty_padded"] = F(udp_frame(n=0) + b"\xee" * 18)
-    s["udp_no_csum"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7001, pat(20), with_csum=False))))
-    s["udp_bad_csum"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7000, pat(20), bad=True))))
+    s["udp_no_csum"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7001, pat(20), with_csum=False))), fix=2)
+    s["udp_bad_csum"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7000, pat(20), bad=True))), fix=0)
     s["udp_closed_port"] = F(udp_frame(dport=9999, n=40))
     s["udp_broadcast"] = F(udp_frame(n=8, dst=ip("255.255.255.255"), mac=BCAST)) + \
         F(udp_frame(n=8, dst=ip("10.0.0.255"), mac=BCAST)) + \
@@ -134,7 +137,7 @@ def rx_seeds():
     s["udp_ulen_short"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7000, pat(30))[:4] +
                                                       struct.pack("!H", 20) + b"\0\0" + pat(30))))
     s["ip_options"] = F(eth(OUR_MAC, 0x0800, ipv4(17, udp(5555, 7000, pat(50)), opts=b"\x01" * 8)))
-    s["ip_bad_csum"] = F(udp_frame(bad_csum=True))
+    s["ip_bad_csum"] = F(udp_frame(bad_csum=True), fix=0)
     s["ip_tot_len_long"] = F(udp_frame(n=10, tot=200))
     s["ip_ttl0"] = F(udp_frame(n=10, ttl=0))
     s["ip_martian"] = F(udp_frame(src=ip("127.0.0.1"))) + F(udp_frame(src=ip("224.0.0.1"))) + \
@@ -181,7 +184,7 @@ def rx_seeds():
             f = f[:24] + bytes([f[24] ^ 0xFF]) + f[25:]
         elif i % 4 == 2:
             f = OTHER_MAC + f[6:]
-        mixed += F(f, flush=False)
+        mixed += F(f, flush=False, fix=0)
     s["mixed_burst"] = mixed + RECV
     s["rcvq_many"] = b"".join(F(udp_frame(n=8), flush=False) for _ in range(64))
     for k, v in s.items():
