@@ -125,6 +125,8 @@ def fragments(proto, payload, cuts, ident, src=PEER, dst=OUR_IP, mac=OUR_MAC):
 
 def rx_seeds():
     s = {}
+    # the peer asks for us first, so that we know it and replies to it go out
+    learn = F(eth(BCAST, 0x0806, arp(1, PEER_MAC, PEER, b"\0" * 6, OUR_IP) + b"\0" * 18))
     s["udp_small"] = F(udp_frame(n=1)) + RECV
     s["udp_full_mtu"] = F(udp_frame(n=1472)) + RECV
     s["udp_empty_padded"] = F(udp_frame(n=0) + b"\xee" * 18)
@@ -150,6 +152,7 @@ def rx_seeds():
         F(eth(OUR_MAC, 0x86DD, pat(60)))
     echo = icmp(8, 0, struct.pack("!HH", 0x1234, 1), pat(56))
     s["icmp_echo"] = F(eth(OUR_MAC, 0x0800, ipv4(1, echo))) + CLOCK(4)
+    s["icmp_echo_known_peer"] = learn + F(eth(OUR_MAC, 0x0800, ipv4(1, echo, opts=b"\x01" * 4))) + RUN
     s["icmp_echo_bcast"] = F(eth(BCAST, 0x0800, ipv4(1, echo, dst=ip("10.0.0.255"))))
     s["icmp_other"] = F(eth(OUR_MAC, 0x0800, ipv4(1, icmp(3, 3, b"\0\0\0\0", pat(28))))) + \
         F(eth(OUR_MAC, 0x0800, ipv4(1, b"\x08\x00")))
@@ -157,6 +160,13 @@ def rx_seeds():
     s["icmp_echo_fragmented"] = b"".join(
         F(f, flush=False) for f in fragments(1, big_echo, [(0, 1480), (1480, 1480), (2960, 48)], 77)) + \
         RUN + CLOCK(5)
+    jumbo = icmp(8, 0, struct.pack("!HH", 0x99, 3), pat(9000))
+    s["icmp_echo_9000"] = learn + b"".join(
+        F(f, flush=False) for f in fragments(1, jumbo, [(o, min(1480, len(jumbo) - o))
+                                                        for o in range(0, len(jumbo), 1480)], 78)) + RUN
+    tiny = icmp(8, 0, struct.pack("!HH", 0x99, 4), pat(40))
+    s["icmp_echo_tiny_frags"] = learn + b"".join(
+        F(f, flush=False) for f in fragments(1, tiny, [(16, 16), (0, 16), (32, 16)], 79)) + RUN
     dg = udp(5555, 7000, pat(3000))
     cuts = [(2960, len(dg) - 2960), (1480, 1480), (0, 1480)]
     s["frag_reverse"] = b"".join(F(f, flush=False) for f in fragments(17, dg, cuts, 0x4242)) + RECV
@@ -308,12 +318,33 @@ def arp_seeds():
         write("arp", k, v)
 
 
+# ---- crashes/: inputs that show a defect in src/ (see crashes/README.md);
+# not replayed by the fuzz suite, which must pass ----
+
+def crash_inputs():
+    d = os.path.join(HERE, "crashes")
+    os.makedirs(d, exist_ok=True)
+    # 40 fragments of 8 bytes (MF, offsets 0, 8, ...) of a datagram that
+    # never completes: reassembly holds 40 frames (80 KiB, each charged its
+    # whole frame) of a lane of 256 frames, whose share (limits.h, 1/8) is
+    # 32 frames (64 KiB)
+    big = udp(5555, 7000, pat(400))
+    frags = fragments(17, big, [(i * 8, 8) for i in range(40)], 0x5151)
+    with open(os.path.join(d, "rx-reasm-over-share"), "wb") as f:
+        f.write(b"".join(F(x, flush=False) for x in frags))
+    # any input: the settle step runs pp__neigh_tick(), whose
+    # cds_lfht_for_each_entry() computes NULL + 0 at the end of its walk
+    with open(os.path.join(d, "rx-neigh-tick-null-offset"), "wb") as f:
+        f.write(RUN)
+
+
 def main():
     for t in ("rx", "reasm", "arp"):
         shutil.rmtree(os.path.join(HERE, "corpus", t), ignore_errors=True)
     rx_seeds()
     reasm_seeds()
     arp_seeds()
+    crash_inputs()
 
 
 if __name__ == "__main__":
