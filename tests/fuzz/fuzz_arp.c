@@ -25,7 +25,7 @@
  *         with op bit 3, its entry deleted
  *   6     u8 s: pp_neigh_update() of sender s & 15 (an API confirmation)
  *   7     end the burst, run the lane and the neighbour table's ageing
- * Checked after every op: a PERMANENT entry is exactly what was configured,
+ * At most 256 ops are read. Checked after every op: a PERMANENT entry is exactly what was configured,
  * no other entry is PERMANENT, an entry with an address has a unicast one;
  * the holds within their bounds; after the input, every hold empty and the
  * pool at its baseline.
@@ -250,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < NSEND; i++)
 		fuzz_note_ip(sender_ip(i));
 	fuzz_note_ip(FUZZ_IP(10, 0, 0, 2));
-	while (fuzz_more(&in) && fz.frames < FUZZ_MAX_FRAMES && ops++ < 256) {
+	while (fuzz_more(&in) && fz.frames < FUZZ_MAX_FRAMES && ops++ < FUZZ_MAX_OPS) {
 		uint8_t op = fuzz_u8(&in);
 
 		switch (op & 7) {

@@ -52,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_PORT0 7000				/* bound UDP sockets */
 #define FUZZ_PORT1 7001
 #define FUZZ_MAX_FRAMES 64			/* frames one input may feed */
+#define FUZZ_MAX_OPS 256			/* ops one input may have */
 #define FUZZ_T0 (1000ull * PP_NSEC_PER_SEC)	/* fake time at start */
 /* A small pool, so that holds are large against it (256 frames of 2 KiB:
  * the reassembly share of limits.h is then 32 frames). */

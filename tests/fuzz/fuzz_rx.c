@@ -19,7 +19,7 @@
  *   0xf8..0xff  send a UDP datagram from socket (op & 1): u8 host (below
  *               0x80: 10.0.0.<host>, else 192.168.1.<host>, routed through
  *               10.0.0.2), u8 length / 8 units
- * After the input every hold is emptied and the pool must be back where it
+ * At most 256 ops are read. After the input every hold is emptied and the pool must be back where it
  * was (fuzz_settle()); while it runs the holds stay within their bounds
  * (fuzz_check_bounds()).
  */
@@ -110,9 +110,10 @@ static void fix_csums(uint8_t *b, size_t len, uint8_t how)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
+	unsigned int ops = 0;
 
 	fuzz_stack_init();
-	while (fuzz_more(&in) && fz.frames < FUZZ_MAX_FRAMES) {
+	while (fuzz_more(&in) && fz.frames < FUZZ_MAX_FRAMES && ops++ < FUZZ_MAX_OPS) {
 		uint8_t op = fuzz_u8(&in);
 
 		if (op < 0xe0) {
