@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <sys/uio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -546,6 +547,72 @@ static void test_unroutable_enetunreach(void **state)
 	assert_int_equal(pp_close(ck), 0);
 }
 
+/*
+ * Regression: pp_close() drained only the lane's first ring, while packets
+ * further down (here: lane 0's ring to TX queue 1, which lane 1 drives and
+ * which waits until lane 1 runs) still named the socket in skb->sk, and its
+ * slot could be reused by the next pp_socket(). No packet past the first
+ * ring names a socket now.
+ */
+static void test_close_leaves_no_named_packets(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 5000);
+	uint8_t buf[32] = {0};
+	struct pp_sock *sk, *again;
+	struct pp_ring *r;
+	uint32_t idx, n;
+
+	o.nlanes = 2;
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_xps_set(fx->st, 0, 1), 0); /* lane 0 -> queue 1 (lane 1's) */
+	sk = sock_new(fx, 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), sizeof(buf));
+	assert_int_equal(pp_close(sk), 0);
+	again = sock_new(fx, 0);
+	assert_ptr_equal(again, sk); /* the slot is reused */
+	r = fx->st->lanes[0].r_txq[1];
+	n = pp_ring_cons_peek(r, 64, &idx);
+	assert_int_equal(n, 8);
+	for (uint32_t i = 0; i < n; i++)
+		assert_null(((struct pp_skb *)*pp_ring_slot(r, idx + i))->sk);
+	pp_ring_cons_cancel(r, n);
+	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, 8);
+	assert_int_equal(pp_close(again), 0);
+}
+
+/* Regression: iovec lengths that add up past SIZE_MAX wrapped to a 1-byte
+ * datagram; the kernel refuses such a vector with -EINVAL, so do we. */
+static void test_iovec_total_wraps(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 5000);
+	static uint8_t buf[16];
+	struct iovec iov[2] = {{buf, SIZE_MAX}, {buf, 2}};
+	struct msghdr m = {.msg_name = &d, .msg_namelen = sizeof(d), .msg_iov = iov,
+			   .msg_iovlen = 2};
+	struct pp_sock *sk;
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_sendmsg(sk, &m, 0), -EINVAL);
+	iov[0].iov_len = (size_t)SSIZE_MAX;
+	iov[1].iov_len = 1;
+	assert_int_equal(pp_sendmsg(sk, &m, 0), -EINVAL);
+	assert_int_equal(pp_recvmsg(sk, &m, PP_MSG_DONTWAIT), -EINVAL);
+	stats(fx);
+	assert_int_equal(fx->ss->nic_tx_packets, 0);
+	assert_int_equal(pp_close(sk), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +623,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_big_datagrams_not_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_datagrams_dontwait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unroutable_enetunreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_leaves_no_named_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iovec_total_wraps, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,10 +11,10 @@
  * ip_append_data() builds it; this stage writes one header per fragment, so
  * ip_fragment()'s fast path (frag_list) is the only path.
  *
- * The route comes, in order of preference, from the transport
- * (PP_SKB_F_NOROUTE: nexthop already set), from the socket's destination
- * cache when its route generation is still current (cf. sk_dst_check()), or
- * from a longest-prefix-match lookup under RCU.
+ * The route comes from the transport (PP_SKB_F_NOROUTE: the sender looked it
+ * up with pp__ip_route_output(), through the socket's destination cache when
+ * its route generation is still current, cf. sk_dst_check()), or from a
+ * longest-prefix-match lookup under RCU here (ICMP replies).
  *
  * IPv4 IDs are not one counter per lane, which would tell anyone who sees
  * two of our packets how many we sent in between (the idle-scan problem):
@@ -174,20 +174,18 @@ static inline uint32_t idents_take(struct pp__ip_idents *t, uint32_t b, uint32_t
 	return t->id[b];
 }
 
-/* Resolve the next hop of @skb whose IPv4 header is @ip. 0 or -ENETUNREACH. */
+/* Resolve the next hop of @skb whose IPv4 header is @ip. 0 or -ENETUNREACH.
+ * What sockets send was routed in the sender's context (pp__ip_route_output()
+ * with the socket's destination cache): it comes with PP_SKB_F_NOROUTE. The
+ * rest (ICMP replies) is looked up here, once per destination in a burst. */
 static int ip_route(struct pp_lane *l, struct pp_skb *skb, const struct pp_ipv4_hdr *ip,
-		    uint32_t *last_daddr, uint32_t *last_nh, uint32_t gen)
+		    uint32_t *last_daddr, uint32_t *last_nh)
 {
-	struct pp_sock *sk = skb->sk;
 	struct pp_route_result res;
 	uint32_t daddr = ip->daddr;
 
 	if (skb->flags & PP_SKB_F_NOROUTE)
 		return 0;
-	if (sk && sk->dst.valid && sk->dst.daddr == daddr && sk->dst.gen == gen) {
-		skb->nexthop = sk->dst.nexthop;
-		return 0;
-	}
 	if (*last_daddr == daddr && *last_nh) {
 		skb->nexthop = *last_nh;
 		return 0;
@@ -197,19 +195,12 @@ static int ip_route(struct pp_lane *l, struct pp_skb *skb, const struct pp_ipv4_
 	skb->nexthop = res.nexthop;
 	*last_daddr = daddr;
 	*last_nh = res.nexthop;
-	if (sk && sk->connected && sk->daddr == daddr) {
-		sk->dst.daddr = daddr;
-		sk->dst.nexthop = res.nexthop;
-		sk->dst.gen = gen;
-		sk->dst.valid = true;
-	}
 	return 0;
 }
 
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out)
 {
 	struct pp_lane *l = s->ctx;
-	uint32_t gen = pp__route_gen(l->st->routes);
 	uint32_t last_daddr = 0, last_nh = 0;
 	uint16_t mtu = l->st->mtu;
 	uint16_t nout = 0;
@@ -229,7 +220,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 
 		if (i + 1 < n)
 			__builtin_prefetch(pp_skb_data(pkts[i + 1]), 1);
-		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh, gen))) {
+		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh))) {
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
 			continue;
 		}

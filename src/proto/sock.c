@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -256,14 +257,27 @@ int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 	return sk->ops->connect(sk, sin);
 }
 
-/* A message header whose iovec can be walked: every non-empty piece has a base. */
+/*
+ * A message header whose iovec can be walked: every non-empty piece has a
+ * base, and the total fits ssize_t (cf. import_iovec() / rw_copy_check_uvector():
+ * -EINVAL past MAX_RW_COUNT). Regression: a total that wrapped size_t made a
+ * send of 2^64 + 1 bytes "send" one.
+ */
 static bool msg_ok(const struct msghdr *msg)
 {
+	size_t total = 0;
+
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
 		return false;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		size_t n = msg->msg_iov[i].iov_len;
+
+		if (n && !msg->msg_iov[i].iov_base)
 			return false;
+		if (n > (size_t)SSIZE_MAX - total)
+			return false;
+		total += n;
+	}
 	return true;
 }
 
@@ -353,8 +367,9 @@ int pp_close(struct pp_sock *sk)
 	if (err)
 		return err;
 	/* Packets of this socket still in the lane's first ring name it in
-	 * skb->sk (the ip stage reads its route cache): push them through
-	 * before the slot can be reused. */
+	 * skb->sk (the lane's send-room books): push them through before the
+	 * slot can be reused. Beyond that ring no packet names a socket (the
+	 * lane clears skb->sk there), in rtc and split placement alike. */
 	while (!pp_ring_empty(sk->lane->r_ip) && pp__lane_run(sk->lane))
 		;
 	if (sk->ops->close)
