@@ -77,7 +77,7 @@ static int setup(void **state)
 		.frames_per_lane = 256,
 		.flags = PP_POOL_F_NO_HUGEPAGES,
 	};
-	struct pp_neigh_params p = {.ip = OUR_IP};
+	struct pp_neigh_params p = {.ip = OUR_IP, .mask = IP(255, 255, 255, 0)};
 
 	memset(&fx, 0, sizeof(fx));
 	memcpy(p.mac, our_mac, 6);
@@ -552,7 +552,7 @@ static void test_overheard_and_permanent(void **state)
 	assert_int_equal(pp__neigh_event(fx->t, PEER, peer_mac, T0), 0);
 	a.tpa = IP(10, 0, 0, 99);
 	memcpy(a.sha, peer_mac2, 6);
-	assert_int_equal(input1(fx, mk_rx(fx, &a, T0)), 0);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0 + 2 * SEC)), 0);	/* past locktime */
 	assert_int_equal(drops(&fx->arp_stats, PP_DROP_NOT_FOR_US), 1);
 	assert_int_equal(state_of(fx, PEER, mac), PP_NUD_STALE);
 	assert_memory_equal(mac, peer_mac2, 6);
@@ -567,6 +567,207 @@ static void test_overheard_and_permanent(void **state)
 	pp_skb_free(fx->c, fx->out[0]);
 	assert_int_equal(state_of(fx, PEER2, mac), PP_NUD_PERMANENT);
 	assert_memory_equal(mac, peer_mac, 6);
+}
+
+/* ---- a hostile host on the link ------------------------------------------- */
+
+/* An IPv4 skb for the neighbour stage, to @nh. */
+static struct pp_skb *mk_ip(struct fx *fx, uint32_t nh)
+{
+	struct pp_ipv4_hdr ip = {.ver_ihl = 0x45, .ttl = 64, .protocol = PP_IPPROTO_UDP};
+	struct pp_skb *skb = pp_skb_alloc(fx->c);
+	uint8_t *d;
+
+	assert_non_null(skb);
+	d = pp_skb_put(skb, sizeof(ip));
+	assert_non_null(d);
+	ip.daddr = nh;
+	memcpy(d, &ip, sizeof(ip));
+	skb->net_off = skb->data_off;
+	skb->nexthop = nh;
+	return skb;
+}
+
+static uint16_t send1(struct fx *fx, uint32_t nh)
+{
+	struct pp_skb *skb = mk_ip(fx, nh);
+
+	return pp__neigh_output(&fx->neigh, &skb, 1, fx->out);
+}
+
+/* Regression (defect 1): 5000 requests from distinct on-link senders filled
+ * the table for good; a new peer is still answered, and our own send to a
+ * new next hop still resolves. */
+static void test_request_flood_then_new_peer(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = {.ip = OUR_IP, .mask = IP(255, 255, 0, 0)};
+	struct arp_desc a = request_for_us();
+	uint8_t mac[6];
+	uint16_t n;
+
+	memcpy(p.mac, our_mac, 6);
+	pp__neigh_lane_destroy(fx->nl, &fx->neigh);
+	pp__neigh_table_destroy(fx->t);
+	assert_int_equal(pp__neigh_table_create(&p, 1, &fx->t), 0);
+	assert_int_equal(pp__neigh_lane_create(fx->t, 0, &fx->nl), 0);
+	pp__neigh_lane_pin_clock(fx->nl, true);
+	fx->neigh.ctx = fx->nl;
+
+	memcpy(a.sha, other_mac, 6);
+	for (uint32_t i = 0; i < 5000; i++) {
+		a.spa = IP(10, 0, 1 + (i >> 8), i & 0xff);
+		n = input1(fx, mk_rx(fx, &a, T0 + i));
+		assert_int_equal(n, 1);
+		pp_skb_free(fx->c, fx->out[0]);
+	}
+	assert_int_equal(pp__neigh_table_count(fx->t), 1024);
+	/* a new peer is answered */
+	a = request_for_us();
+	n = input1(fx, mk_rx(fx, &a, T0 + 5000));
+	assert_int_equal(n, 1);
+	check_frame(fx->out[0], peer_mac, 2, our_mac, OUR_IP, peer_mac, PEER);
+	pp_skb_free(fx->c, fx->out[0]);
+	/* our send to a new next hop gets its entry and its request ... */
+	pp__neigh_poll(&fx->neigh, T0 + 5000, fx->out, PP_STAGE_OUT_CAP);
+	n = send1(fx, PEER2);
+	assert_int_equal(n, 1);
+	check_frame(fx->out[0], bcast, 1, our_mac, OUR_IP, zero, PEER2);
+	pp_skb_free(fx->c, fx->out[0]);
+	/* ... and the reply resolves it */
+	a = reply_to_us();
+	a.spa = PEER2;
+	memcpy(a.sha, peer_mac2, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0 + 5001)), 0);
+	assert_int_equal(state_of(fx, PEER2, mac), PP_NUD_REACHABLE);
+	n = pp__neigh_poll(&fx->neigh, T0 + 5001, fx->out, PP_STAGE_OUT_CAP);
+	assert_int_equal(n, 1);
+	assert_memory_equal(pp_skb_data(fx->out[0]), peer_mac2, 6);
+	pp_skb_free(fx->c, fx->out[0]);
+	assert_int_equal(pp_stage_stats_drops(&fx->arp_stats), 0);
+	assert_int_equal(pp_stage_stats_drops(&fx->neigh_stats), 0);
+}
+
+/* Regression (defect 1): an off-link sender is answered, not learned. */
+static void test_offlink_request_answered_not_learned(void **state)
+{
+	struct fx *fx = *state;
+	struct arp_desc a = request_for_us();
+	enum pp_neigh_state s;
+	uint16_t n;
+
+	a.spa = IP(192, 168, 7, 7);
+	n = input1(fx, mk_rx(fx, &a, T0));
+	assert_int_equal(n, 1);
+	check_frame(fx->out[0], peer_mac, 2, our_mac, OUR_IP, peer_mac, a.spa);
+	pp_skb_free(fx->c, fx->out[0]);
+	assert_int_equal(pp__neigh_lookup(fx->t, a.spa, &s, NULL), -ENOENT);
+	assert_int_equal(pp__neigh_table_count(fx->t), 0);
+}
+
+/* Regression (defect 2): martian senders (subnet broadcast among them) are
+ * dropped and counted: no entry, no reply. */
+static void test_martian_senders(void **state)
+{
+	struct fx *fx = *state;
+	const uint32_t martians[] = {
+		IP(10, 0, 0, 255), IP(255, 255, 255, 255), IP(224, 0, 0, 1), IP(239, 9, 9, 9),
+		IP(127, 0, 0, 1), IP(127, 1, 2, 3), IP(0, 1, 2, 3),
+	};
+	const int nm = (int)(sizeof(martians) / sizeof(martians[0]));
+	enum pp_neigh_state s;
+
+	for (int op = 1; op <= 2; op++) {
+		for (int i = 0; i < nm; i++) {
+			struct arp_desc a = op == 1 ? request_for_us() : reply_to_us();
+
+			a.spa = martians[i];
+			assert_int_equal(input1(fx, mk_rx(fx, &a, T0)), 0);
+			assert_int_equal(pp__neigh_lookup(fx->t, martians[i], &s, NULL), -ENOENT);
+		}
+	}
+	assert_int_equal(drops(&fx->arp_stats, PP_DROP_MALFORMED), 2 * nm);
+	/* our own address as sender: no reply, no entry, counted */
+	struct arp_desc a = request_for_us();
+
+	a.spa = OUR_IP;
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0)), 0);
+	assert_int_equal(drops(&fx->arp_stats, PP_DROP_NOT_FOR_US), 1);
+	assert_int_equal(pp__neigh_lookup(fx->t, OUR_IP, &s, NULL), -ENOENT);
+	assert_int_equal(pp_stage_stats_drops(&fx->arp_stats), 2 * nm + 1);
+	assert_int_equal(pp__neigh_table_count(fx->t), 0);
+}
+
+/* Regression (defect 2): after `who-has 10.0.0.1 tell 10.0.0.255` from a
+ * forger, a send to 10.0.0.255 still leaves to ff:ff:ff:ff:ff:ff. */
+static void test_forged_broadcast_sender(void **state)
+{
+	struct fx *fx = *state;
+	struct arp_desc a = request_for_us();
+	uint16_t n;
+
+	a.spa = IP(10, 0, 0, 255);
+	memcpy(a.sha, other_mac, 6);
+	memcpy(a.eth_src, other_mac, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0)), 0);
+	/* a gratuitous reply for it, too */
+	a = reply_to_us();
+	a.spa = a.tpa = IP(10, 0, 0, 255);
+	memcpy(a.sha, other_mac, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0)), 0);
+	pp__neigh_poll(&fx->neigh, T0, fx->out, PP_STAGE_OUT_CAP);
+	n = send1(fx, IP(10, 0, 0, 255));
+	assert_int_equal(n, 1);
+	assert_memory_equal(pp_skb_data(fx->out[0]), bcast, 6);
+	assert_memory_equal(pp_skb_data(fx->out[0]) + 6, our_mac, 6);
+	assert_int_equal(pp_skb_data(fx->out[0])[12], 0x08);	/* the IPv4 packet, no ARP */
+	assert_int_equal(pp_skb_data(fx->out[0])[13], 0x00);
+	pp_skb_free(fx->c, fx->out[0]);
+	assert_int_equal(drops(&fx->arp_stats, PP_DROP_MALFORMED), 2);
+	assert_int_equal(pp__neigh_table_count(fx->t), 0);
+}
+
+/* Regression (defect 3): a second reply with another MAC within locktime is
+ * ignored; after it, it wins; a gratuitous ARP wins at once. */
+static void test_reply_locktime(void **state)
+{
+	struct fx *fx = *state;
+	struct arp_desc a = reply_to_us();
+	uint8_t mac[6];
+
+	pp__neigh_poll(&fx->neigh, T0, fx->out, PP_STAGE_OUT_CAP);
+	assert_int_equal(send1(fx, PEER), 1);
+	pp_skb_free(fx->c, fx->out[0]);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0 + 10)), 0);
+	memcpy(a.sha, other_mac, 6);
+	memcpy(a.eth_src, other_mac, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0 + 10 + SEC / 10)), 0);
+	assert_int_equal(state_of(fx, PEER, mac), PP_NUD_REACHABLE);
+	assert_memory_equal(mac, peer_mac, 6);
+	assert_int_equal(pp__neigh_poll(&fx->neigh, T0 + 10 + SEC / 10, fx->out, PP_STAGE_OUT_CAP), 1);
+	assert_memory_equal(pp_skb_data(fx->out[0]), peer_mac, 6);
+	pp_skb_free(fx->c, fx->out[0]);
+	/* a request to us from the other MAC: locktime holds too (answered) */
+	struct arp_desc r = request_for_us();
+
+	memcpy(r.sha, other_mac, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &r, T0 + 10 + SEC)), 1);
+	pp_skb_free(fx->c, fx->out[0]);
+	assert_int_equal(state_of(fx, PEER, mac), PP_NUD_REACHABLE);
+	assert_memory_equal(mac, peer_mac, 6);
+	/* after locktime the new address wins */
+	assert_int_equal(input1(fx, mk_rx(fx, &a, T0 + 10 + SEC + 1)), 0);
+	assert_int_equal(state_of(fx, PEER, mac), PP_NUD_REACHABLE);
+	assert_memory_equal(mac, other_mac, 6);
+	/* a gratuitous ARP overrides within locktime */
+	struct arp_desc g = request_for_us();
+
+	g.tpa = g.spa = PEER;
+	memcpy(g.sha, peer_mac2, 6);
+	assert_int_equal(input1(fx, mk_rx(fx, &g, T0 + 10 + SEC + 2)), 0);
+	assert_int_equal(state_of(fx, PEER, mac), PP_NUD_STALE);
+	assert_memory_equal(mac, peer_mac2, 6);
+	assert_int_equal(pp_stage_stats_drops(&fx->arp_stats), 0);
 }
 
 int main(void)
@@ -586,6 +787,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gratuitous_arp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_for_us_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overheard_and_permanent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_flood_then_new_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offlink_request_answered_not_learned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_martian_senders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_broadcast_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_locktime, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -313,7 +313,7 @@ static void test_api_bad_args(void **state)
 	assert_int_equal(pp__neigh_update(fx->t, PEER, zero, T0), -EINVAL);
 	assert_int_equal(pp__neigh_update(fx->t, PEER, mcast, T0), -EINVAL);
 	assert_int_equal(pp__neigh_update(fx->t, 0, peer_mac, T0), -EINVAL);
-	assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac, PP_NUD_FAILED, T0), -EINVAL);
+	assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac, PP_NUD_FAILED, 0, T0), -EINVAL);
 	assert_int_equal(pp__neigh_event(fx->t, IP(255, 255, 255, 255), peer_mac, T0), -EINVAL);
 	assert_int_equal(pp__neigh_lookup(NULL, PEER, &s, mac), -EINVAL);
 	assert_int_equal(pp__neigh_lookup(fx->t, PEER, NULL, mac), -EINVAL);
@@ -524,11 +524,15 @@ static void test_out_cap_respected(void **state)
 	free_out(fx, 0, n);
 }
 
-/* A lane holds for at most PP_NEIGH_LANE_SLOTS hops; one more is refused
- * before an entry is made for it. */
-static void test_lane_slots_full(void **state)
+/* Regression (defect 5): 64 next hops that never answer took every slot of
+ * the lane, and our traffic to a 65th was dropped. Now the slot of the
+ * oldest INCOMPLETE hop is reclaimed (its skbs dropped and counted), the
+ * 65th resolves, and the orphaned entry is failed by the tick. */
+static void test_lane_slots_reclaimed(void **state)
 {
 	struct fx *fx = *state;
+	struct pp_neigh_lane_stats ls;
+	uint8_t mac[6];
 	enum pp_neigh_state s;
 	uint16_t n;
 
@@ -538,15 +542,61 @@ static void test_lane_slots_full(void **state)
 		n = out1(fx, 0, mk(fx, 0, IP(10, 1, i >> 8, i & 0xff), i));
 		assert_int_equal(n, 1);
 		free_out(fx, 0, n);
+		/* a second skb for each: the reclaimed slot drops both */
+		assert_int_equal(out1(fx, 0, mk(fx, 0, IP(10, 1, i >> 8, i & 0xff), i)), 0);
 	}
-	assert_int_equal(out1(fx, 0, mk(fx, 0, PEER, 0)), 0);
-	assert_int_equal(drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL), 1);
-	assert_int_equal(pp__neigh_lookup(fx->t, PEER, &s, NULL), -ENOENT);
+	n = out1(fx, 0, mk(fx, 0, PEER, 7));
+	assert_int_equal(n, 1);
+	check_request(fx->out[0], PEER);
+	free_out(fx, 0, n);
+	assert_int_equal(drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL), 2);
+	assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+	assert_int_equal(ls.reclaimed, 1);
+	assert_int_equal(ls.held, 2 * PP_NEIGH_LANE_SLOTS + 1);
+	assert_int_equal(ls.held_bytes, (uint64_t)(2 * PP_NEIGH_LANE_SLOTS - 1) * 2048);
+	/* the reply resolves the 65th; the 64 others still wait */
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac, T0 + 5), 0);
+	n = npoll(fx, 0, T0 + 6);
+	assert_int_equal(n, 1);
+	check_ip(fx->out[0], peer_mac);
+	assert_int_equal(seq_of(fx->out[0]), 7);
+	free_out(fx, 0, n);
+	/* the first hop's entry lost its only holder: nobody probes it, the
+	 * tick fails it once its probe is a whole interval late */
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 1, 0, 0), &s, mac), 0);
+	assert_int_equal(s, PP_NUD_INCOMPLETE);
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 2 * SEC - 1), 0);
+	assert_int_equal(state_of(fx, IP(10, 1, 0, 0)), PP_NUD_INCOMPLETE);
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 2 * SEC), 0);
+	assert_int_equal(state_of(fx, IP(10, 1, 0, 0)), PP_NUD_FAILED);
+	/* held ones are not the tick's to fail */
+	assert_int_equal(state_of(fx, IP(10, 1, 0, 1)), PP_NUD_INCOMPLETE);
 	/* the other lane is not affected */
 	npoll(fx, 1, T0);
-	n = out1(fx, 1, mk(fx, 1, PEER, 0));
+	n = out1(fx, 1, mk(fx, 1, PEER2, 0));
 	assert_int_equal(n, 1);
 	free_out(fx, 1, n);
+
+	/* every slot holding a resolved hop (out[] was full): nothing to
+	 * reclaim, a new hop is dropped and makes no entry */
+	pp__neigh_lane_destroy(fx->nl[0], &fx->st[0]);
+	assert_int_equal(pp__neigh_lane_create(fx->t, 0, &fx->nl[0]), 0);
+	pp__neigh_lane_pin_clock(fx->nl[0], true);
+	fx->st[0].ctx = fx->nl[0];
+	npoll(fx, 0, T0 + 10);
+	fx->st[0].out_cap = 0;
+	for (uint32_t i = 0; i < PP_NEIGH_LANE_SLOTS; i++) {
+		assert_int_equal(pp__neigh_add_static(fx->t, IP(10, 2, 0, i), peer_mac), 0);
+		assert_int_equal(out1(fx, 0, mk(fx, 0, IP(10, 2, 0, i), i)), 0);
+	}
+	assert_int_equal(out1(fx, 0, mk(fx, 0, IP(10, 3, 0, 1), 0)), 0);
+	assert_int_equal(drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL), 2 + 1);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 3, 0, 1), &s, NULL), -ENOENT);
+	fx->st[0].out_cap = PP_STAGE_OUT_CAP;
+	n = npoll(fx, 0, T0 + 10);
+	assert_int_equal(n, PP_NEIGH_LANE_SLOTS);
+	free_out(fx, 0, n);
+	assert_true(pp__neigh_lane_idle(fx->nl[0]));
 }
 
 /* A full table refuses new entries, and counts it. */
@@ -745,8 +795,9 @@ static void test_resolve_flushes_in_order(void **state)
 	assert_int_equal(ls.arp_requests, 1);
 	assert_int_equal(pp_stage_stats_drops(&fx->stats[0]), 0);
 
-	/* a new address for a REACHABLE entry is used from then on */
-	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac2, T0 + 4), 0);
+	/* a new address for a REACHABLE entry is used from then on, once
+	 * locktime since the last change is over */
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac2, T0 + 2 + SEC + 1), 0);
 	n = out1(fx, 0, mk(fx, 0, PEER, 11));
 	assert_int_equal(n, 1);
 	check_ip(fx->out[0], peer_mac2);
@@ -894,8 +945,9 @@ static void test_reachable_to_stale(void **state)
 	check_ip(fx->out[0], peer_mac);
 	free_out(fx, 0, n);
 	assert_int_equal(state_of(fx, PEER), PP_NUD_STALE);
-	/* STALE with a new address (heard, not confirmed) */
-	assert_int_equal(pp__neigh_event(fx->t, PEER, peer_mac2, tr + 31 * SEC), 0);
+	/* STALE with a new address (heard, not confirmed), past the locktime
+	 * of the REACHABLE -> STALE change at tr + 30 s */
+	assert_int_equal(pp__neigh_event(fx->t, PEER, peer_mac2, tr + 32 * SEC), 0);
 	assert_int_equal(state_of(fx, PEER), PP_NUD_STALE);
 	n = out1(fx, 0, mk(fx, 0, PEER, 2));
 	check_ip(fx->out[0], peer_mac2);
@@ -1082,6 +1134,287 @@ static void test_event_resolves(void **state)
 	assert_int_equal(state_of(fx, PEER2), PP_NUD_STALE);
 }
 
+/* ---- what a hostile host on the link can do -------------------------------- */
+
+#define MASK16 IP(255, 255, 0, 0)
+#define MASK24 IP(255, 255, 255, 0)
+
+/* Regression (defect 1): requests from thousands of on-link senders filled
+ * the table with STALE entries nothing collected, and our traffic to a new
+ * next hop could get no entry. Learning stops when the table is full, and
+ * our traffic evicts the oldest learned entry; PERMANENT ones stay. */
+static void test_learned_flood_never_locks_out(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = defparams();
+	struct pp_neigh_lane_stats ls;
+	uint32_t learned = 0;
+	uint16_t n;
+
+	p.mask = MASK16;
+	mk_table(fx, &p);
+	assert_int_equal(pp__neigh_add_static(fx->t, IP(10, 0, 200, 1), peer_mac2), 0);
+	for (uint32_t i = 0; i < 5000; i++) {
+		int err = pp__neigh_event(fx->t, IP(10, 0, 1 + (i >> 8), i & 0xff), peer_mac, T0 + i);
+
+		assert_true(err == 0 || err == -ENOBUFS);
+		learned += err == 0;
+	}
+	assert_int_equal(learned, 1024 - 1);
+	assert_int_equal(pp__neigh_table_count(fx->t), 1024);
+	/* our traffic to a new next hop gets an entry, and resolves */
+	npoll(fx, 0, T0 + 5000);
+	n = out1(fx, 0, mk(fx, 0, PEER, 1));
+	assert_int_equal(n, 1);
+	check_request(fx->out[0], PEER);
+	free_out(fx, 0, n);
+	assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+	assert_int_equal(ls.create_fail, 0);
+	assert_true(pp__neigh_table_count(fx->t) <= 1024);
+	/* the oldest learned went */
+	enum pp_neigh_state s;
+
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 0, 1, 0), &s, NULL), -ENOENT);
+	assert_int_equal(state_of(fx, IP(10, 0, 1, 1)), PP_NUD_STALE);
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac, T0 + 5001), 0);
+	n = npoll(fx, 0, T0 + 5001);
+	assert_int_equal(n, 1);
+	check_ip(fx->out[0], peer_mac);
+	free_out(fx, 0, n);
+	assert_int_equal(state_of(fx, IP(10, 0, 200, 1)), PP_NUD_PERMANENT);
+	/* and so does the admin */
+	assert_int_equal(pp__neigh_add_static(fx->t, PEER2, peer_mac2), 0);
+	/* past 5 s the forced GC makes room for learning again, down to
+	 * gc_thresh2 */
+	assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 100, 1), peer_mac, T0 + 20 * SEC), 0);
+	assert_true(pp__neigh_table_count(fx->t) <= 513);
+	assert_int_equal(pp_stage_stats_drops(&fx->stats[0]), 0);
+}
+
+/* Regression (defect 1): off-link senders are not learned; an entry that
+ * exists is still refreshed. */
+static void test_offlink_not_learned(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = defparams();
+	enum pp_neigh_state s;
+	uint8_t mac[6];
+
+	p.mask = MASK24;
+	mk_table(fx, &p);
+	assert_int_equal(pp__neigh_event(fx->t, IP(192, 168, 1, 1), peer_mac, T0), -ENETUNREACH);
+	assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 1, 1), peer_mac, T0), -ENETUNREACH);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(192, 168, 1, 1), &s, NULL), -ENOENT);
+	assert_int_equal(pp__neigh_table_count(fx->t), 0);
+	assert_true(pp__neigh_table_onlink(fx->t, IP(10, 0, 0, 77)));
+	assert_false(pp__neigh_table_onlink(fx->t, IP(10, 0, 1, 77)));
+	/* our traffic made an entry (an on-link route to it): refreshed */
+	npoll(fx, 0, T0);
+	free_out(fx, 0, out1(fx, 0, mk(fx, 0, IP(192, 168, 1, 1), 0)));
+	assert_int_equal(pp__neigh_event(fx->t, IP(192, 168, 1, 1), peer_mac, T0), 0);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(192, 168, 1, 1), &s, mac), 0);
+	assert_int_equal(s, PP_NUD_STALE);
+	assert_memory_equal(mac, peer_mac, 6);
+	free_out(fx, 0, npoll(fx, 0, T0));
+	/* a mask that is not contiguous is refused */
+	struct pp_neigh_table *t = NULL;
+
+	p.mask = IP(255, 0, 255, 0);
+	assert_int_equal(pp__neigh_table_create(&p, 1, &t), -EINVAL);
+	p.mask = MASK24, p.ip = IP(10, 0, 0, 255);	/* our address the broadcast */
+	assert_int_equal(pp__neigh_table_create(&p, 1, &t), -EINVAL);
+	p = defparams(), p.gc_thresh1 = 600;	/* above gc_thresh2 */
+	assert_int_equal(pp__neigh_table_create(&p, 1, &t), -EINVAL);
+	assert_null(t);
+}
+
+/* Regression (defect 1): STALE entries nobody holds skbs for are collected
+ * by the tick once gc_stale_time old, but only at gc_thresh1 entries or
+ * more; held and PERMANENT ones stay. */
+static void test_tick_collects_stale(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = defparams();
+	enum pp_neigh_state s;
+
+	p.mask = MASK16;
+	mk_table(fx, &p);
+	for (uint32_t i = 0; i < 100; i++)
+		assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 1, i), peer_mac, T0), 0);
+	/* below gc_thresh1 (128): nothing goes, however old */
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 600 * SEC), 0);
+	assert_int_equal(pp__neigh_table_count(fx->t), 100);
+	for (uint32_t i = 0; i < 100; i++)
+		assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 2, i), peer_mac, T0 + 30 * SEC), 0);
+	assert_int_equal(pp__neigh_add_static(fx->t, IP(10, 0, 3, 1), peer_mac), 0);
+	/* a lane holds skbs for one old STALE entry (out[] was full) */
+	npoll(fx, 0, T0);
+	fx->st[0].out_cap = 0;
+	assert_int_equal(out1(fx, 0, mk(fx, 0, IP(10, 0, 1, 5), 0)), 0);
+	fx->st[0].out_cap = PP_STAGE_OUT_CAP;
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 60 * SEC - 1), 0);
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 60 * SEC), 99);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 0, 1, 0), &s, NULL), -ENOENT);
+	assert_int_equal(state_of(fx, IP(10, 0, 1, 5)), PP_NUD_STALE);
+	assert_int_equal(state_of(fx, IP(10, 0, 2, 0)), PP_NUD_STALE);
+	assert_int_equal(state_of(fx, IP(10, 0, 3, 1)), PP_NUD_PERMANENT);
+	/* 102 left: below gc_thresh1 again, the younger ones stay */
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 200 * SEC), 0);
+	/* once the lane let go, the held one goes too (at gc_thresh1) */
+	free_out(fx, 0, npoll(fx, 0, T0 + 200 * SEC));
+	for (uint32_t i = 0; i < 30; i++)
+		assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 4, i), peer_mac, T0 + 200 * SEC), 0);
+	assert_int_equal(pp__neigh_tick(fx->t, T0 + 200 * SEC), 101);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 0, 1, 5), &s, NULL), -ENOENT);
+	assert_int_equal(state_of(fx, IP(10, 0, 3, 1)), PP_NUD_PERMANENT);
+	assert_int_equal(pp_stage_stats_drops(&fx->stats[0]), 0);
+}
+
+/* Regression (defect 2): the subnet broadcast is not a neighbour: no entry
+ * for it, and a packet to it leaves to ff:ff:ff:ff:ff:ff. */
+static void test_subnet_broadcast_next_hop(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = defparams();
+	enum pp_neigh_state s;
+	uint16_t n;
+
+	p.mask = MASK24;
+	mk_table(fx, &p);
+	assert_int_equal(pp__neigh_table_bcast(fx->t), IP(10, 0, 0, 255));
+	assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 0, 255), peer_mac, T0), -EINVAL);
+	assert_int_equal(pp__neigh_add_static(fx->t, IP(10, 0, 0, 255), peer_mac), -EINVAL);
+	npoll(fx, 0, T0);
+	n = out1(fx, 0, mk(fx, 0, IP(10, 0, 0, 255), 0));
+	assert_int_equal(n, 1);
+	check_ip(fx->out[0], bcast);
+	free_out(fx, 0, n);
+	assert_int_equal(pp__neigh_lookup(fx->t, IP(10, 0, 0, 255), &s, NULL), -ENOENT);
+	/* a /31 has no subnet broadcast: .1 is a host there */
+	pp__neigh_lane_destroy(fx->nl[0], &fx->st[0]);
+	pp__neigh_lane_destroy(fx->nl[1], &fx->st[1]);
+	pp__neigh_table_destroy(fx->t);
+	p.mask = IP(255, 255, 255, 254);
+	p.ip = IP(10, 0, 0, 0);
+	mk_table(fx, &p);
+	assert_int_equal(pp__neigh_table_bcast(fx->t), IP(255, 255, 255, 255));
+	assert_int_equal(pp__neigh_event(fx->t, IP(10, 0, 0, 1), peer_mac, T0), 0);
+}
+
+/* Regression (defect 3): a second answer with another address within
+ * locktime of the first is ignored; after it, it wins; the same address
+ * always refreshes; a gratuitous ARP (override) wins at once. */
+static void test_locktime(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t mac[6];
+	uint16_t n;
+
+	mk_default(fx);
+	npoll(fx, 0, T0);
+	free_out(fx, 0, out1(fx, 0, mk(fx, 0, PEER, 0)));
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac, T0 + 10), 0);
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac2, T0 + 10 + SEC / 2), 0);
+	assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac2, PP_NUD_STALE, 0, T0 + 10 + SEC), 0);
+	assert_int_equal(pp__neigh_event(fx->t, PEER, peer_mac2, T0 + 10 + SEC), 0);
+	assert_int_equal(pp__neigh_lookup(fx->t, PEER, NULL, mac), -EINVAL);
+	assert_int_equal(state_of(fx, PEER), PP_NUD_REACHABLE);
+	{
+		enum pp_neigh_state s;
+
+		assert_int_equal(pp__neigh_lookup(fx->t, PEER, &s, mac), 0);
+		assert_memory_equal(mac, peer_mac, 6);
+	}
+	n = npoll(fx, 0, T0 + 10 + SEC);
+	assert_int_equal(n, 1);
+	check_ip(fx->out[0], peer_mac);
+	free_out(fx, 0, n);
+	/* the same address refreshes within locktime, and does not move it */
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac, T0 + 10 + SEC / 2), 0);
+	/* after locktime: the new one wins */
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac2, T0 + 10 + SEC + 1), 0);
+	{
+		enum pp_neigh_state s;
+
+		assert_int_equal(pp__neigh_lookup(fx->t, PEER, &s, mac), 0);
+		assert_int_equal(s, PP_NUD_REACHABLE);
+		assert_memory_equal(mac, peer_mac2, 6);
+	}
+	/* which starts a new locktime, that only an override beats */
+	assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac, PP_NUD_STALE, 0, T0 + 11 + SEC), 0);
+	{
+		enum pp_neigh_state s;
+
+		assert_int_equal(pp__neigh_lookup(fx->t, PEER, &s, mac), 0);
+		assert_memory_equal(mac, peer_mac2, 6);
+		assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac, PP_NUD_STALE,
+						   PP_NEIGH_F_OVERRIDE, T0 + 11 + SEC), 0);
+		assert_int_equal(pp__neigh_lookup(fx->t, PEER, &s, mac), 0);
+		assert_int_equal(s, PP_NUD_STALE);
+		assert_memory_equal(mac, peer_mac, 6);
+	}
+	assert_int_equal(pp__neigh_confirm(fx->t, PEER, peer_mac, PP_NUD_STALE, 2, T0), -EINVAL);
+}
+
+/* Chain of @nfrag frames for @nh (truesize nfrag * 2048). */
+static struct pp_skb *mk_chain(struct fx *fx, int lane, uint32_t nh, uint32_t seq, int nfrag);
+
+/* Regression (defect 4): a fragment chain counted as one skb, so chains
+ * for a next hop that never answers filled the pool. Now a next hop holds at
+ * most unres_qlen_bytes of truesize, the lane at most its share, and every
+ * skb that does not fit is dropped and counted. */
+static void test_hold_bounded_in_bytes(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_neigh_params p = defparams();
+	struct pp_neigh_lane_stats ls;
+	uint64_t handed = 0, out_ip = 0;
+	const uint32_t chain = 8 * 2048;
+	uint16_t n;
+
+	p.frames_per_lane = 1024;
+	p.frame_size = 2048;
+	mk_table(fx, &p);
+	npoll(fx, 0, T0);
+	assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+	assert_int_equal(ls.hold_max, 1024 * 2048 / PP_HOLD_NEIGH_DIV);
+	for (uint32_t i = 0; i < 20; i++, handed++) {
+		free_out(fx, 0, out1(fx, 0, mk_chain(fx, 0, PEER, 100 * i, 8)));
+		assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+		assert_true(ls.held_bytes <= PP_NEIGH_UNRES_QLEN_BYTES);
+	}
+	/* 13 chains of 16 KiB are 212992 bytes: the newest 13 stay */
+	assert_int_equal(ls.held_bytes, 13 * chain);
+	assert_int_equal(drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL), 7);
+	/* a second hop: the lane's share (256 KiB) is the bound now; the
+	 * fattest hop gives way */
+	for (uint32_t i = 0; i < 20; i++, handed++) {
+		free_out(fx, 0, out1(fx, 0, mk_chain(fx, 0, PEER2, 100 * i, 8)));
+		assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+		assert_true(ls.held_bytes <= ls.hold_max);
+	}
+	assert_int_equal(ls.held_bytes, ls.hold_max);
+	/* a chain larger than unres_qlen_bytes on its own: dropped at once */
+	free_out(fx, 0, out1(fx, 0, mk_chain(fx, 0, PEER2, 5000, 105)));
+	handed++;
+	assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+	assert_int_equal(ls.held_bytes, ls.hold_max);
+	/* resolve both: what comes out and what was dropped is all of it */
+	assert_int_equal(pp__neigh_update(fx->t, PEER, peer_mac, T0 + 1), 0);
+	assert_int_equal(pp__neigh_update(fx->t, PEER2, peer_mac2, T0 + 1), 0);
+	n = npoll(fx, 0, T0 + 2);
+	for (uint16_t i = 0; i < n; i++)
+		out_ip += fx->out[i]->frag != NULL;
+	free_out(fx, 0, n);
+	assert_true(pp__neigh_lane_idle(fx->nl[0]));
+	assert_int_equal(out_ip, ls.hold_max / chain);
+	assert_int_equal(out_ip + drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL), handed);
+	assert_int_equal(pp_stage_stats_drops(&fx->stats[0]),
+			 drops(fx, 0, PP_DROP_NEIGH_QUEUE_FULL));
+	assert_int_equal(pp__neigh_lane_stats(fx->nl[0], &ls), 0);
+	assert_int_equal(ls.held_bytes, 0);
+}
+
 /* Destroying a lane drops what it holds as SHUTDOWN. */
 static void test_lane_destroy_drops_shutdown(void **state)
 {
@@ -1107,7 +1440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_hold_then_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound_drops_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_cap_respected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lane_slots_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lane_slots_reclaimed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_without_frame, setup, teardown),
@@ -1125,6 +1458,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcast_bcast_and_onlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_resolves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lane_destroy_drops_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learned_flood_never_locks_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offlink_not_learned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tick_collects_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subnet_broadcast_next_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locktime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_bounded_in_bytes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -6,6 +6,15 @@
  * and feeding what it hears to the neighbour table: neigh_event_ns() for a
  * request to us, neigh_update() of an existing entry otherwise, since
  * arp_accept is 0 by default).
+ *
+ * A sender address no host may have (cf. ip_route_input_slow()'s
+ * martian_source and inet_addr_type() != RTN_UNICAST: multicast, limited or
+ * subnet broadcast, loopback, 0.0.0.0/8 but for the RFC 5227 probe's 0) is a
+ * martian: dropped (PP_DROP_MALFORMED: the kernel counts in_martian_src
+ * apart; our closest reason), no entry, no reply. Otherwise `who-has X tell
+ * 10.0.0.255` would teach us a unicast MAC for the subnet broadcast. One
+ * claiming our own address is dropped as PP_DROP_NOT_FOR_US (a duplicate or
+ * our own frame looped back), also without entry or reply.
  */
 #include <errno.h>
 #include <string.h>
@@ -93,6 +102,14 @@ static bool ip_bogus(uint32_t be)
 	return pp__ipv4_is_multicast(be) || (__builtin_bswap32(be) >> 24) == 127 || be == 0xffffffffu;
 }
 
+/* A sender no host may be (cf. martian_source in ip_route_input_slow() and
+ * fib_validate_source() refusing RTN_BROADCAST): @spa is not 0. */
+static bool sender_martian(const struct pp_neigh_table *t, uint32_t spa)
+{
+	return ip_bogus(spa) || (__builtin_bswap32(spa) >> 24) == 0 ||	/* ipv4_is_zeronet() */
+	       spa == pp__neigh_table_bcast(t);
+}
+
 /*
  * Turn the request in @skb into our reply (cf. arp_send_dst(ARPOP_REPLY)):
  * in place when the skb is ours alone and the Ethernet header sits right
@@ -147,7 +164,7 @@ static enum verdict arp_one(struct pp_stage *st, struct pp_neigh_table *t, struc
 	spa = arp->spa;
 	tpa = arp->tpa;
 	if ((op != PP_ARP_OP_REQUEST && op != PP_ARP_OP_REPLY) || !pp__eth_addr_unicast(arp->sha) ||
-	    (spa && ip_bogus(spa)) || ip_bogus(tpa)) {
+	    (spa && sender_martian(t, spa)) || ip_bogus(tpa)) {
 		pp_stage_drop(st, skb, PP_DROP_MALFORMED);
 		return DROPPED;
 	}
@@ -167,7 +184,11 @@ static enum verdict arp_one(struct pp_stage *st, struct pp_neigh_table *t, struc
 		return DROPPED;
 	}
 	if (op == PP_ARP_OP_REQUEST && tpa == ip) {
-		/* RFC 5227 probe (sender 0.0.0.0): answer, learn nothing */
+		/* RFC 5227 probe (sender 0.0.0.0): answer, learn nothing. The
+		 * table learns on-link senders only, and only while it has room
+		 * (see neigh.h); the kernel does not answer when neigh_event_ns()
+		 * fails, we do: the reply costs nothing we keep, and a full table
+		 * must not make us unreachable. */
 		if (spa)
 			(void)pp__neigh_event(t, spa, arp->sha, now);
 		*reply = arp_reply(st, t, skb, arp->sha, spa);
@@ -187,7 +208,9 @@ static enum verdict arp_one(struct pp_stage *st, struct pp_neigh_table *t, struc
 	bool garp = spa == tpa;
 	bool confirm = op == PP_ARP_OP_REPLY && to_us_l2 && (tpa == ip || garp);
 
-	(void)pp__neigh_confirm(t, spa, arp->sha, confirm ? PP_NUD_REACHABLE : PP_NUD_STALE, now);
+	/* a gratuitous ARP overrides locktime (cf. arp_is_garp()) */
+	(void)pp__neigh_confirm(t, spa, arp->sha, confirm ? PP_NUD_REACHABLE : PP_NUD_STALE,
+				garp ? PP_NEIGH_F_OVERRIDE : 0, now);
 	if (tpa == ip || garp) {
 		pp_skb_free(st->cache, skb);
 		return CONSUMED;

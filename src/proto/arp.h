@@ -35,19 +35,24 @@ struct pp_skb *pp__arp_build(struct pp_pool_cache *c, uint16_t op, const uint8_t
  * Each skb is, in this order:
  *  - dropped PP_DROP_MALFORMED: shorter than 28 bytes, hrd not Ethernet, pro
  *    not IPv4, hln != 6, pln != 4, op neither request nor reply, a multicast
- *    or zero sender MAC, a multicast/broadcast/loopback sender or target IP;
+ *    or zero sender MAC, a multicast/broadcast/loopback target IP, a martian
+ *    sender IP (multicast, 255.255.255.255, our subnet broadcast, loopback,
+ *    0.0.0.0/8 other than 0): no entry, no reply;
  *  - dropped PP_DROP_NOT_FOR_US: Ethernet destination neither broadcast nor
  *    ours; a sender claiming our IP; a request for another IP, or a reply to
  *    another IP (both after refreshing the sender's existing entry, STALE);
  *  - answered: a request for our IP gets a reply into @out (built in place
  *    when the skb is not shared, else in a fresh skb from st->cache), and
- *    the sender is learned (pp__neigh_event(): created STALE if missing);
+ *    the sender is learned (pp__neigh_event(): created STALE if missing,
+ *    on-link senders only and while the table has room; an off-link sender
+ *    is answered but not learned);
  *    a probe (sender IP 0, RFC 5227) is answered but teaches nothing;
  *  - consumed (freed, not counted as a drop): a reply to our IP refreshes the
  *    sender's existing entry (REACHABLE when unicast to us, else STALE),
  *    which resolves the skbs lanes hold for it; a gratuitous ARP (sender IP
  *    == target IP) refreshes an existing entry only (arp_accept=0).
- * A PERMANENT entry is never changed.
+ * A PERMANENT entry is never changed; a valid one keeps its address for
+ * locktime after a change unless the packet is a gratuitous ARP.
  * Return: entries written to @out (replies; at most st->out_cap: beyond,
  * PP_DROP_RING_FULL). With NULL @st, @t or @out nothing is done and the
  * caller keeps @pkts.

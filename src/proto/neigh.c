@@ -22,8 +22,16 @@
  *    lane sends each request; the lane whose claim finds no probe left moves
  *    hw INCOMPLETE -> FAILED, once;
  *  - skbs waiting for resolution stay on the lane that had them, in a small
- *    per-lane table of FIFOs keyed by next hop (struct pend), never shared.
+ *    per-lane table of FIFOs keyed by next hop (struct pend), never shared;
+ *    the entry carries a bit per lane holding skbs for it (holders), which
+ *    is what the kernel's refcnt tells neigh_periodic_work() and
+ *    neigh_forced_gc(): do not collect this one;
+ *  - the table's size is bounded by live entries (count, reserved before an
+ *    entry is made, cf. neigh_alloc()); the slab is twice that, so that
+ *    entries the forced GC evicts, which come back only after a grace
+ *    period, leave room for the one that needed it.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -48,11 +56,19 @@
 #define DEF_MCAST_PROBES 3
 #define DEF_REACHABLE_NS (30 * PP_NSEC_PER_SEC)
 #define DEF_FAILED_HOLD_NS PP_NSEC_PER_SEC
-#define DEF_MAX_ENTRIES 1024
+#define DEF_MAX_ENTRIES PP_NEIGH_GC_THRESH3
+#define DEF_FRAMES_PER_LANE 4096	/* the pool's default */
+#define DEF_FRAME_SIZE 2048		/* the pool's default (PP_FRAME_2K) */
 #define MAX_ENTRIES (1u << 20)
+/* cf. neigh_forced_gc(): entries updated within this are spared, and
+ * neigh_alloc(): above gc_thresh2 the forced GC runs at most this often */
+#define FORCED_GC_NS (5 * PP_NSEC_PER_SEC)
 #define MAX_TIME_NS (1ull << 46)
 
 #define FREE_NIL UINT32_MAX
+
+/* a lane's mark is one bit of a 64-bit word */
+static_assert(PP_POOL_CACHES_MAX <= 64, "holders has a bit per lane");
 
 /* ---- the two state words ------------------------------------------------ */
 
@@ -119,6 +135,12 @@ struct nent {
 	_Atomic uint64_t tmr;		/* deadline | count | seq */
 	_Atomic uint32_t ip;		/* key; set before publication */
 	_Atomic uint32_t free_next;	/* free list link (slab index) */
+	/* ns of the last change of address or state (cf. neigh->updated):
+	 * locktime and GC age. Advisory: stored after the hw CAS that made the
+	 * change, so two racing writers may leave the older time. */
+	_Atomic uint64_t updated;
+	/* bit k: lane k holds skbs for this entry (cf. neigh->refcnt) */
+	_Atomic uint64_t holders;
 	struct pp_neigh_table *t;	/* const */
 };
 
@@ -127,13 +149,16 @@ struct pp_neigh_table {
 	struct pp_neigh_params p;	/* const, defaults applied */
 	uint64_t mac48;			/* const: p.mac packed */
 	uint32_t seed;			/* const: hash seed (cf. neigh hash_rnd) */
-	uint32_t nent;			/* const: slab size */
+	uint32_t nent;			/* const: slab size (2 * max_entries) */
+	uint32_t bcast;			/* const: subnet broadcast, network order */
+	uint64_t hold_max;		/* const: bytes a lane may hold */
 	uint16_t nlanes;		/* const */
 	struct nent *slab;		/* const ptr */
 	/* free list head: tag (32) | index (32); the tag defeats ABA */
 	alignas(PP_CACHE_LINE) _Atomic uint64_t free_head;
-	alignas(PP_CACHE_LINE) _Atomic uint32_t count;	/* live entries */
+	alignas(PP_CACHE_LINE) _Atomic uint32_t count;	/* live + being created */
 	_Atomic uint32_t pending_free;	/* deleted, not yet back on the free list */
+	_Atomic uint64_t gc_last;	/* last forced GC (cf. tbl->last_flush) */
 };
 
 static inline unsigned long ip_hash(const struct pp_neigh_table *t, uint32_t ip)
@@ -222,36 +247,6 @@ static void ent_rcu_free(struct rcu_head *head)
 }
 
 /*
- * Create the entry of @ip with words @hw/@tmr, or find the live one that
- * beat us to it (cf. __neigh_create()). *created says which.
- * Return: the entry, or NULL if the slab is empty.
- */
-static struct nent *ent_create(struct pp_neigh_table *t, uint32_t ip, uint64_t hw, uint64_t tmr,
-			       bool *created)
-{
-	struct nent *e = ent_pop(t);
-	struct cds_lfht_node *got;
-
-	*created = false;
-	if (!e)
-		return ent_lookup(t, ip);
-	atomic_store_explicit(&e->ip, ip, memory_order_relaxed);
-	atomic_store_explicit(&e->hw, hw, memory_order_relaxed);
-	atomic_store_explicit(&e->tmr, tmr, memory_order_relaxed);
-	cds_lfht_node_init(&e->node);
-	/* full barrier before the commit: readers see the words set above */
-	got = cds_lfht_add_unique(t->ht, ip_hash(t, ip), ent_match, &ip, &e->node);
-	if (got != &e->node) {
-		/* never published: back on the free list at once */
-		ent_push(t, e);
-		return caa_container_of(got, struct nent, node);
-	}
-	atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
-	*created = true;
-	return e;
-}
-
-/*
  * Install @nt as the timer word unless a newer epoch (seq) already did: the
  * writer of each hw epoch installs its timer after its hw CAS, and a slower
  * writer of an older epoch must not overwrite a newer one.
@@ -290,6 +285,132 @@ static bool ent_kill(struct pp_neigh_table *t, struct nent *e, uint64_t w, bool 
 	return true;
 }
 
+/* ns since @e's last change (0 if it looks in the future: racing stamps) */
+static inline uint64_t ent_age(struct nent *e, uint64_t now)
+{
+	int64_t d = (int64_t)(now - atomic_load_explicit(&e->updated, memory_order_relaxed));
+
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+/*
+ * cf. neigh_forced_gc(): remove entries no lane holds skbs for, not
+ * PERMANENT, that FAILED or were not updated for FORCED_GC_NS, until the
+ * table is down to gc_thresh2. With @evict, if that freed nothing, the
+ * oldest such entry goes whatever its age: our own traffic (or the admin)
+ * needs the room, and what the link taught us must not lock it out.
+ * Context: inside a read-side section. Return: entries removed.
+ */
+static uint32_t forced_gc(struct pp_neigh_table *t, uint64_t now, bool evict)
+{
+	uint32_t cnt = atomic_load_explicit(&t->count, memory_order_relaxed);
+	uint32_t max_clean = cnt > t->p.gc_thresh2 ? cnt - t->p.gc_thresh2 : 1;
+	uint32_t shrunk = 0;
+	struct cds_lfht_iter it;
+	struct nent *e, *old = NULL;
+	uint64_t old_age = 0, old_w = 0;
+
+	atomic_store_explicit(&t->gc_last, now, memory_order_relaxed);
+	cds_lfht_for_each_entry(t->ht, &it, e, node) {
+		uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
+		unsigned int s = hw_state(w);
+		uint64_t age;
+
+		if (s == PP_NUD_NONE || s == PP_NUD_PERMANENT ||
+		    atomic_load_explicit(&e->holders, memory_order_relaxed))
+			continue;
+		age = ent_age(e, now);
+		if (s == PP_NUD_FAILED || age > FORCED_GC_NS) {
+			if (ent_kill(t, e, w, true) && ++shrunk >= max_clean)
+				break;
+			continue;
+		}
+		if (!old || age > old_age)
+			old = e, old_age = age, old_w = w;
+	}
+	if (!shrunk && evict && old && ent_kill(t, old, old_w, true))
+		shrunk++;
+	return shrunk;
+}
+
+/*
+ * Reserve a place among max_entries live entries (cf. neigh_alloc()): at
+ * gc_thresh3 the forced GC runs first, and above gc_thresh2 it runs when it
+ * has not for FORCED_GC_NS. @evict: see forced_gc().
+ * Return: true if reserved (count holds it; the caller gives it back if it
+ * makes no entry).
+ */
+static bool ent_admit(struct pp_neigh_table *t, uint64_t now, bool evict)
+{
+	uint32_t n = atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+
+	if (PP_UNLIKELY(n >= t->p.gc_thresh2)) {
+		uint64_t last = atomic_load_explicit(&t->gc_last, memory_order_relaxed);
+		bool full = n >= t->p.max_entries;
+
+		if (full || (int64_t)(now - last) > (int64_t)FORCED_GC_NS)
+			forced_gc(t, now, evict && full);
+		if (atomic_load_explicit(&t->count, memory_order_relaxed) > t->p.max_entries) {
+			atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Create the entry of @ip with words @hw/@tmr, or find the live one that
+ * beat us to it (cf. __neigh_create()). *created says which. @evict: the
+ * entry is wanted by our traffic or the admin (see forced_gc()).
+ * Return: the entry, or NULL if the table is full.
+ */
+static struct nent *ent_create(struct pp_neigh_table *t, uint32_t ip, uint64_t hw, uint64_t tmr,
+			       uint64_t now, bool evict, bool *created)
+{
+	struct nent *e;
+	struct cds_lfht_node *got;
+
+	*created = false;
+	if (!ent_admit(t, now, evict))
+		return ent_lookup(t, ip);
+	e = ent_pop(t);
+	if (!e) {
+		/* every spare slab entry waits for a grace period */
+		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+		return ent_lookup(t, ip);
+	}
+	atomic_store_explicit(&e->ip, ip, memory_order_relaxed);
+	atomic_store_explicit(&e->hw, hw, memory_order_relaxed);
+	atomic_store_explicit(&e->tmr, tmr, memory_order_relaxed);
+	atomic_store_explicit(&e->updated, now, memory_order_relaxed);
+	atomic_store_explicit(&e->holders, 0, memory_order_relaxed);
+	cds_lfht_node_init(&e->node);
+	/* full barrier before the commit: readers see the words set above */
+	got = cds_lfht_add_unique(t->ht, ip_hash(t, ip), ent_match, &ip, &e->node);
+	if (got != &e->node) {
+		/* never published: back on the free list at once */
+		ent_push(t, e);
+		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+		return caa_container_of(got, struct nent, node);
+	}
+	*created = true;
+	return e;
+}
+
+/* INCOMPLETE -> FAILED for the epoch of @w, held failed_hold_ns (cf.
+ * neigh_invalidate()). Return: true if we made the change. */
+static bool ent_fail(struct pp_neigh_table *t, struct nent *e, uint64_t w, uint64_t now)
+{
+	unsigned int seq = hw_seq(w) + 1;
+
+	if (!atomic_compare_exchange_strong_explicit(&e->hw, &w, hw_make(0, PP_NUD_FAILED, seq),
+						     memory_order_acq_rel, memory_order_relaxed))
+		return false;
+	atomic_store_explicit(&e->updated, now, memory_order_relaxed);
+	tmr_install(e, tmr_make(seq, 0, now + t->p.failed_hold_ns));
+	return true;
+}
+
 /* network-order limited broadcast (cf. ipv4_is_lbcast()) */
 static inline bool ip_is_bcast(uint32_t be) { return be == 0xffffffffu; }
 
@@ -297,6 +418,12 @@ static inline bool ip_is_bcast(uint32_t be) { return be == 0xffffffffu; }
 static bool target_ok(uint32_t ip)
 {
 	return ip && !pp__ipv4_is_multicast(ip) && !ip_is_bcast(ip);
+}
+
+/* ... and not our subnet broadcast (cf. inet_addr_type() == RTN_BROADCAST) */
+static bool ip_ok(const struct pp_neigh_table *t, uint32_t ip)
+{
+	return target_ok(ip) && ip != t->bcast;
 }
 
 int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, struct pp_neigh_table **out)
@@ -314,9 +441,23 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	q.reachable_ns = q.reachable_ns ? q.reachable_ns : DEF_REACHABLE_NS;
 	q.failed_hold_ns = q.failed_hold_ns ? q.failed_hold_ns : DEF_FAILED_HOLD_NS;
 	q.max_entries = q.max_entries ? q.max_entries : DEF_MAX_ENTRIES;
+	q.unres_qlen_bytes = q.unres_qlen_bytes ? q.unres_qlen_bytes : PP_NEIGH_UNRES_QLEN_BYTES;
+	q.frames_per_lane = q.frames_per_lane ? q.frames_per_lane : DEF_FRAMES_PER_LANE;
+	q.frame_size = q.frame_size ? q.frame_size : DEF_FRAME_SIZE;
+	if (!q.gc_thresh2)
+		q.gc_thresh2 = q.max_entries < PP_NEIGH_GC_THRESH2 ? q.max_entries : PP_NEIGH_GC_THRESH2;
+	if (!q.gc_thresh1)
+		q.gc_thresh1 = q.gc_thresh2 < PP_NEIGH_GC_THRESH1 ? q.gc_thresh2 : PP_NEIGH_GC_THRESH1;
+	q.gc_stale_ns = q.gc_stale_ns ? q.gc_stale_ns : PP_NEIGH_GC_STALE_NS;
+	q.locktime_ns = q.locktime_ns ? q.locktime_ns : PP_NEIGH_LOCKTIME_NS;
+	uint32_t hmask = __builtin_bswap32(q.mask), inv = ~hmask;
+
 	if (q.unres_qlen > UINT16_MAX || q.mcast_probes > 255 || q.max_entries > MAX_ENTRIES ||
+	    q.gc_thresh2 > q.max_entries || q.gc_thresh1 > q.gc_thresh2 ||
 	    q.retrans_ns >= MAX_TIME_NS || q.reachable_ns >= MAX_TIME_NS ||
-	    q.failed_hold_ns >= MAX_TIME_NS || !pp__eth_addr_unicast(q.mac) || !target_ok(q.ip))
+	    q.failed_hold_ns >= MAX_TIME_NS || q.gc_stale_ns >= MAX_TIME_NS ||
+	    q.locktime_ns >= MAX_TIME_NS || (inv & (inv + 1)) || !pp__eth_addr_unicast(q.mac) ||
+	    !target_ok(q.ip))
 		return -EINVAL;
 
 	t = calloc(1, sizeof(*t));
@@ -325,7 +466,14 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	t->p = q;
 	t->mac48 = mac_pack(q.mac);
 	t->nlanes = nlanes;
-	t->nent = q.max_entries;
+	t->nent = 2 * q.max_entries;
+	/* a /31 or /32 has no subnet broadcast (cf. fib_add_ifaddr()) */
+	t->bcast = inv > 1 ? (q.ip | ~q.mask) : 0xffffffffu;
+	t->hold_max = pp__hold_share(q.frames_per_lane, q.frame_size, PP_HOLD_NEIGH_DIV);
+	if (q.ip == t->bcast) {
+		free(t);
+		return -EINVAL;
+	}
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint32_t)pp__now_ns();
 	t->slab = aligned_alloc(PP_CACHE_LINE, sizeof(struct nent) * t->nent);
@@ -398,21 +546,38 @@ const uint8_t *pp__neigh_table_mac(const struct pp_neigh_table *t)
 	return t ? t->p.mac : NULL;
 }
 
+uint32_t pp__neigh_table_bcast(const struct pp_neigh_table *t)
+{
+	return t ? t->bcast : 0xffffffffu;
+}
+
+bool pp__neigh_table_onlink(const struct pp_neigh_table *t, uint32_t ip)
+{
+	return t && ((ip ^ t->p.ip) & t->p.mask) == 0;
+}
+
+uint32_t pp__neigh_table_count(const struct pp_neigh_table *t)
+{
+	return t ? atomic_load_explicit(&t->count, memory_order_relaxed) : 0;
+}
+
 int pp__neigh_add_static(struct pp_neigh_table *t, uint32_t ip, const uint8_t mac[6])
 {
-	uint64_t m;
+	uint64_t m, now;
 	int err = -ENOBUFS;
 
-	if (!t || !mac || !target_ok(ip) || !pp__eth_addr_unicast(mac))
+	if (!t || !mac || !ip_ok(t, ip) || !pp__eth_addr_unicast(mac))
 		return -EINVAL;
 	m = mac_pack(mac);
+	now = pp__now_ns();
 	rcu_read_lock();
 	for (int tries = 0; tries < 8; tries++) {
 		struct nent *e = ent_lookup(t, ip);
 		bool created;
 
 		if (!e) {
-			e = ent_create(t, ip, hw_make(m, PP_NUD_PERMANENT, 0), tmr_make(0, 0, 0), &created);
+			e = ent_create(t, ip, hw_make(m, PP_NUD_PERMANENT, 0), tmr_make(0, 0, 0), now,
+				       true, &created);
 			if (!e)
 				break;
 			if (created) {
@@ -427,6 +592,7 @@ int pp__neigh_add_static(struct pp_neigh_table *t, uint32_t ip, const uint8_t ma
 			if (atomic_compare_exchange_weak_explicit(
 				    &e->hw, &w, hw_make(m, PP_NUD_PERMANENT, hw_seq(w) + 1),
 				    memory_order_acq_rel, memory_order_acquire)) {
+				atomic_store_explicit(&e->updated, now, memory_order_relaxed);
 				err = 0;
 				goto out;
 			}
@@ -456,10 +622,13 @@ int pp__neigh_del(struct pp_neigh_table *t, uint32_t ip)
 /*
  * Address and state learned for an entry (cf. neigh_update() without ADMIN):
  * @state REACHABLE confirms (timer restarted), STALE keeps a valid entry
- * with the same address as it is. PERMANENT entries are left alone.
+ * with the same address as it is. PERMANENT entries are left alone. A valid
+ * entry changed at most locktime ago keeps its address against another one
+ * unless @flags has PP_NEIGH_F_OVERRIDE (cf. arp_process(): override =
+ * time_after(jiffies, n->updated + locktime) || is_garp): nothing changes.
  */
 static int ent_learn(struct pp_neigh_table *t, struct nent *e, uint64_t m, unsigned int state,
-		     uint64_t now)
+		     unsigned int flags, uint64_t now)
 {
 	uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
 
@@ -471,10 +640,21 @@ static int ent_learn(struct pp_neigh_table *t, struct nent *e, uint64_t m, unsig
 			return -ENOENT;
 		if (old == PP_NUD_PERMANENT)
 			return -EPERM;
-		if (state == PP_NUD_STALE && state_valid(old) && hw_mac(w) == m)
+		if (state_valid(old) && hw_mac(w) != m) {
+			int64_t since = (int64_t)(now - atomic_load_explicit(&e->updated,
+									     memory_order_relaxed));
+
+			if (!(flags & PP_NEIGH_F_OVERRIDE) && since <= (int64_t)t->p.locktime_ns)
+				return 0;	/* the first answer wins */
+		} else if (state == PP_NUD_STALE && state_valid(old)) {
 			return 0;
+		}
 		if (atomic_compare_exchange_weak_explicit(&e->hw, &w, hw_make(m, state, seq),
 							  memory_order_acq_rel, memory_order_acquire)) {
+			/* cf. neigh_update(): only a real change moves updated,
+			 * so no-op refreshes do not stretch the locktime window */
+			if (old != state || hw_mac(w) != m)
+				atomic_store_explicit(&e->updated, now, memory_order_relaxed);
 			if (state == PP_NUD_REACHABLE)
 				tmr_install(e, tmr_make(seq, 0, now + t->p.reachable_ns));
 			return 0;
@@ -483,43 +663,52 @@ static int ent_learn(struct pp_neigh_table *t, struct nent *e, uint64_t m, unsig
 }
 
 int pp__neigh_confirm(struct pp_neigh_table *t, uint32_t ip, const uint8_t mac[6],
-		      enum pp_neigh_state state, uint64_t now_ns)
+		      enum pp_neigh_state state, unsigned int flags, uint64_t now_ns)
 {
 	struct nent *e;
 	int err = -ENOENT;
 
-	if (!t || !mac || !target_ok(ip) || !pp__eth_addr_unicast(mac) ||
-	    (state != PP_NUD_REACHABLE && state != PP_NUD_STALE))
+	if (!t || !mac || !ip_ok(t, ip) || !pp__eth_addr_unicast(mac) ||
+	    (state != PP_NUD_REACHABLE && state != PP_NUD_STALE) || (flags & ~PP_NEIGH_F_OVERRIDE))
 		return -EINVAL;
 	rcu_read_lock();
 	e = ent_lookup(t, ip);
 	if (e)
-		err = ent_learn(t, e, mac_pack(mac), state, now_ns);
+		err = ent_learn(t, e, mac_pack(mac), state, flags, now_ns);
 	rcu_read_unlock();
 	return err;
 }
 
 int pp__neigh_update(struct pp_neigh_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now_ns)
 {
-	return pp__neigh_confirm(t, ip, mac, PP_NUD_REACHABLE, now_ns);
+	return pp__neigh_confirm(t, ip, mac, PP_NUD_REACHABLE, 0, now_ns);
 }
 
 int pp__neigh_event(struct pp_neigh_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now_ns)
 {
 	uint64_t m;
 	int err = -ENOBUFS;
+	bool onlink;
 
-	if (!t || !mac || !target_ok(ip) || !pp__eth_addr_unicast(mac))
+	if (!t || !mac || !ip_ok(t, ip) || !pp__eth_addr_unicast(mac))
 		return -EINVAL;
 	m = mac_pack(mac);
+	onlink = pp__neigh_table_onlink(t, ip);
 	rcu_read_lock();
 	for (int tries = 0; tries < 8; tries++) {
 		struct nent *e = ent_lookup(t, ip);
 		bool created;
 
 		if (!e) {
+			/* learn only what is on link: an off-link sender would fill
+			 * the table with entries nothing ever sends to */
+			if (!onlink) {
+				err = -ENETUNREACH;
+				break;
+			}
+			/* learned, not wanted by our traffic: no eviction */
 			e = ent_create(t, ip, hw_make(m, PP_NUD_STALE, 0), tmr_make(0, 0, now_ns),
-				       &created);
+				       now_ns, false, &created);
 			if (!e)
 				break;
 			if (created) {
@@ -527,7 +716,7 @@ int pp__neigh_event(struct pp_neigh_table *t, uint32_t ip, const uint8_t mac[6],
 				break;
 			}
 		}
-		err = ent_learn(t, e, m, PP_NUD_STALE, now_ns);
+		err = ent_learn(t, e, m, PP_NUD_STALE, 0, now_ns);
 		if (err != -ENOENT)
 			break;
 		err = -ENOBUFS;
@@ -567,9 +756,10 @@ static void maybe_stale(struct nent *e, uint64_t w, uint64_t now)
 	if (hw_state(w) != PP_NUD_REACHABLE || tmr_seq(p) != hw_seq(w) || !tmr_due(p, now))
 		return;
 	/* fails harmlessly if a confirmation (new seq) came meanwhile */
-	atomic_compare_exchange_strong_explicit(&e->hw, &w,
-						hw_make(hw_mac(w), PP_NUD_STALE, hw_seq(w) + 1),
-						memory_order_acq_rel, memory_order_relaxed);
+	if (atomic_compare_exchange_strong_explicit(&e->hw, &w,
+						    hw_make(hw_mac(w), PP_NUD_STALE, hw_seq(w) + 1),
+						    memory_order_acq_rel, memory_order_relaxed))
+		atomic_store_explicit(&e->updated, now, memory_order_relaxed);
 }
 
 int pp__neigh_tick(struct pp_neigh_table *t, uint64_t now_ns)
@@ -577,19 +767,36 @@ int pp__neigh_tick(struct pp_neigh_table *t, uint64_t now_ns)
 	struct cds_lfht_iter it;
 	struct nent *e;
 	int removed = 0;
+	bool collect;
 
 	if (!t)
 		return -EINVAL;
+	/* cf. neigh_periodic_work(): nothing is collected below gc_thresh1 */
+	collect = atomic_load_explicit(&t->count, memory_order_relaxed) >= t->p.gc_thresh1;
 	rcu_read_lock();
 	cds_lfht_for_each_entry(t->ht, &it, e, node) {
 		uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
 		uint64_t p = atomic_load_explicit(&e->tmr, memory_order_acquire);
+		unsigned int s = hw_state(w);
+		bool held = atomic_load_explicit(&e->holders, memory_order_relaxed) != 0;
+		bool timer = tmr_seq(p) == hw_seq(w);
 
-		if (hw_state(w) == PP_NUD_REACHABLE)
+		if (s == PP_NUD_REACHABLE) {
 			maybe_stale(e, w, now_ns);
-		else if (hw_state(w) == PP_NUD_FAILED && tmr_seq(p) == hw_seq(w) &&
-			 tmr_due(p, now_ns) && ent_kill(t, e, w, true))
+		} else if (s == PP_NUD_FAILED) {
+			if (timer && tmr_due(p, now_ns) && ent_kill(t, e, w, true))
+				removed++;
+		} else if (s == PP_NUD_INCOMPLETE) {
+			/* Nobody probes an entry no lane holds skbs for (its slot was
+			 * reclaimed): fail it once its probe is a whole interval late,
+			 * as neigh_timer_handler() would have by then. */
+			if (!held && timer && tmr_due(p, now_ns - t->p.retrans_ns))
+				ent_fail(t, e, w, now_ns);
+		} else if (s == PP_NUD_STALE && collect && !held &&
+			   ent_age(e, now_ns) >= t->p.gc_stale_ns && ent_kill(t, e, w, true)) {
+			/* cf. gc_staletime: unreferenced and unchanged that long */
 			removed++;
+		}
 	}
 	rcu_read_unlock();
 	return removed;
@@ -601,16 +808,22 @@ int pp__neigh_tick(struct pp_neigh_table *t, uint64_t now_ns)
 struct pend {
 	uint32_t ip;
 	uint32_t qlen;
+	uint32_t bytes;		/* truesize held (every frame of every chain) */
+	uint64_t order;		/* when the slot was taken: the lane's nth */
 	struct pp_skb *head;
 	struct pp_skb *tail;
 };
 
 struct pp_neigh_lane {
 	struct pp_neigh_table *t;	/* const */
+	uint64_t bit;			/* const: our bit in an entry's holders */
+	uint64_t hold_max;		/* const: bytes held over all slots */
 	uint16_t lane;			/* const */
 	uint16_t npend;			/* pend[0..npend) in use */
 	uint64_t bloom;			/* bit per hashed ip of pend[]: cheap miss */
 	uint64_t now;			/* time of the last poll */
+	uint64_t order;			/* slots taken so far */
+	uint64_t held_bytes;		/* sum of pend[].bytes */
 	bool pinned;			/* output uses now, not the clock (tests) */
 	struct pp_neigh_lane_stats stats; /* one writer: the lane */
 	struct pend pend[PP_NEIGH_LANE_SLOTS];
@@ -619,6 +832,36 @@ struct pp_neigh_lane {
 static inline uint64_t bloom_bit(uint32_t ip)
 {
 	return 1ull << ((ip * 0x9e3779b1u) >> 26);
+}
+
+/* Tell the GC that this lane holds skbs for @e (cf. neigh_hold()). */
+static inline void ent_mark(const struct pp_neigh_lane *nl, struct nent *e)
+{
+	if (!(atomic_load_explicit(&e->holders, memory_order_relaxed) & nl->bit))
+		atomic_fetch_or_explicit(&e->holders, nl->bit, memory_order_relaxed);
+}
+
+static inline void ent_unmark(const struct pp_neigh_lane *nl, struct nent *e)
+{
+	if (e && (atomic_load_explicit(&e->holders, memory_order_relaxed) & nl->bit))
+		atomic_fetch_and_explicit(&e->holders, ~nl->bit, memory_order_relaxed);
+}
+
+static inline void held_add(struct pp_neigh_lane *nl, int64_t d)
+{
+	nl->held_bytes += (uint64_t)d;
+	__atomic_store_n(&nl->stats.held_bytes, nl->held_bytes, __ATOMIC_RELAXED);
+}
+
+/* truesize of an skb and its fragment chain (cf. skb->truesize of a
+ * frag_list skb, which counts every member) */
+static uint32_t chain_truesize(const struct pp_skb *skb)
+{
+	uint32_t n = 0;
+
+	for (; skb; skb = skb->frag)
+		n += pp_skb_truesize(skb);
+	return n;
 }
 
 static struct pend *pend_find(struct pp_neigh_lane *nl, uint32_t ip)
@@ -631,23 +874,11 @@ static struct pend *pend_find(struct pp_neigh_lane *nl, uint32_t ip)
 	return NULL;
 }
 
-static struct pend *pend_new(struct pp_neigh_lane *nl, uint32_t ip)
+/* Forget an empty slot: the last one takes its place. @e: the entry it held
+ * for, if known (its mark goes). */
+static void pend_remove(struct pp_neigh_lane *nl, struct pend *q, struct nent *e)
 {
-	struct pend *q;
-
-	if (nl->npend == PP_NEIGH_LANE_SLOTS)
-		return NULL;
-	q = &nl->pend[nl->npend++];
-	q->ip = ip;
-	q->qlen = 0;
-	q->head = q->tail = NULL;
-	nl->bloom |= bloom_bit(ip);
-	return q;
-}
-
-/* Forget an empty slot: the last one takes its place. */
-static void pend_remove(struct pp_neigh_lane *nl, struct pend *q)
-{
+	ent_unmark(nl, e);
 	*q = nl->pend[--nl->npend];
 	nl->bloom = 0;
 	for (unsigned int i = 0; i < nl->npend; i++)
@@ -683,21 +914,56 @@ static uint64_t emit_now(struct emit *c)
 	return c->now;
 }
 
-/* Hold @skb at the tail of @q; beyond unres_qlen the oldest goes, as
- * __neigh_event_send() drops the head of arp_queue while it is over its
- * limit (counted in skbs here, a chain of fragments being one). */
+/* Take the oldest skb off @q (it has one). */
+static struct pp_skb *pend_pop(struct pp_neigh_lane *nl, struct pend *q)
+{
+	struct pp_skb *skb = q->head;
+	uint32_t sz = chain_truesize(skb);
+
+	q->head = skb->next;
+	if (!q->head)
+		q->tail = NULL;
+	skb->next = NULL;
+	q->qlen--;
+	q->bytes -= sz;
+	held_add(nl, -(int64_t)sz);
+	return skb;
+}
+
+/* The slot holding the most bytes (cf. fq_codel_drop()'s fattest flow). */
+static struct pend *pend_fattest(struct pp_neigh_lane *nl)
+{
+	struct pend *fat = &nl->pend[0];
+
+	for (unsigned int i = 1; i < nl->npend; i++)
+		if (nl->pend[i].bytes > fat->bytes)
+			fat = &nl->pend[i];
+	return fat;
+}
+
+/*
+ * Hold @skb at the tail of @q, as __neigh_event_send() queues on arp_queue:
+ * the oldest skbs of @q go while it is over unres_qlen or unres_qlen_bytes
+ * (reason @why), then the oldest of the fattest slot while the lane is over
+ * hold_max (PP_DROP_NEIGH_QUEUE_FULL). Never removes a slot (slots may end
+ * up empty: pend_service() forgets them), so pend pointers stay valid.
+ */
 static void pend_add(struct emit *c, struct pend *q, struct pp_skb *skb, enum pp_drop_reason why)
 {
-	if (q->qlen >= c->nl->t->p.unres_qlen) {
-		struct pp_skb *old = q->head;
+	struct pp_neigh_lane *nl = c->nl;
+	const struct pp_neigh_params *p = &nl->t->p;
+	uint32_t sz = chain_truesize(skb);
 
-		q->head = old->next;
-		if (!q->head)
-			q->tail = NULL;
-		old->next = NULL;
-		q->qlen--;
-		pp_stage_drop(c->st, old, why);
+	if (PP_UNLIKELY(sz > p->unres_qlen_bytes || sz > nl->hold_max)) {
+		/* alone over a bound: the kernel would queue it and flush the
+		 * rest; a bound that holds is worth more than one oversized skb */
+		pp_stage_drop(c->st, skb, PP_DROP_NEIGH_QUEUE_FULL);
+		return;
 	}
+	while (q->head && (q->qlen >= p->unres_qlen || q->bytes + sz > p->unres_qlen_bytes))
+		pp_stage_drop(c->st, pend_pop(nl, q), why);
+	while (nl->held_bytes + sz > nl->hold_max)
+		pp_stage_drop(c->st, pend_pop(nl, pend_fattest(nl)), PP_DROP_NEIGH_QUEUE_FULL);
 	skb->next = NULL;
 	if (q->tail)
 		q->tail->next = skb;
@@ -705,23 +971,74 @@ static void pend_add(struct emit *c, struct pend *q, struct pp_skb *skb, enum pp
 		q->head = skb;
 	q->tail = skb;
 	q->qlen++;
-	PP_STAT_ADD(c->nl->stats.held, 1);
+	q->bytes += sz;
+	held_add(nl, sz);
+	PP_STAT_ADD(nl->stats.held, 1);
 }
 
-static void pend_drop_all(struct emit *c, struct pend *q, enum pp_drop_reason why)
+/* Drop what @q holds and forget it; @e as pend_remove(). */
+static void pend_drop_all(struct emit *c, struct pend *q, enum pp_drop_reason why, struct nent *e)
 {
-	struct pp_skb *skb = q->head;
+	while (q->head)
+		pp_stage_drop(c->st, pend_pop(c->nl, q), why);
+	pend_remove(c->nl, q, e);
+}
 
-	while (skb) {
-		struct pp_skb *next = skb->next;
+/*
+ * All slots are taken and a new next hop needs one: free a slot whose entry
+ * failed or went (they would go at the next poll anyway), else the slot of
+ * the INCOMPLETE entry held longest, dropping its skbs. Slots of valid
+ * entries are kept: their skbs leave at the next poll. The entry of a
+ * reclaimed slot stays INCOMPLETE: another lane may hold for it, and
+ * pp__neigh_tick() fails it if none does.
+ * Return: true if a slot is free.
+ */
+static bool pend_reclaim(struct emit *c)
+{
+	struct pp_neigh_lane *nl = c->nl;
+	struct pend *victim = NULL;
+	struct nent *ve = NULL;
 
-		skb->next = NULL;
-		pp_stage_drop(c->st, skb, why);
-		skb = next;
+	for (unsigned int i = 0; i < nl->npend; i++) {
+		struct pend *q = &nl->pend[i];
+		struct nent *e = ent_lookup(nl->t, q->ip);
+		unsigned int s = e ? hw_state(atomic_load_explicit(&e->hw, memory_order_acquire))
+				   : PP_NUD_NONE;
+
+		if (state_valid(s))
+			continue;
+		if (s != PP_NUD_INCOMPLETE) {
+			pend_drop_all(c, q, PP_DROP_NEIGH_FAILED, e);
+			return true;
+		}
+		if (!victim || q->order < victim->order)
+			victim = q, ve = e;
 	}
-	q->head = q->tail = NULL;
+	if (!victim)
+		return false;
+	pend_drop_all(c, victim, PP_DROP_NEIGH_QUEUE_FULL, ve);
+	PP_STAT_ADD(nl->stats.reclaimed, 1);
+	return true;
+}
+
+/* A slot for @ip, whose entry is @e; NULL if every slot holds a valid
+ * entry's skbs. */
+static struct pend *pend_new(struct emit *c, uint32_t ip, struct nent *e)
+{
+	struct pp_neigh_lane *nl = c->nl;
+	struct pend *q;
+
+	if (nl->npend == PP_NEIGH_LANE_SLOTS && !pend_reclaim(c))
+		return NULL;
+	q = &nl->pend[nl->npend++];
+	q->ip = ip;
 	q->qlen = 0;
-	pend_remove(c->nl, q);
+	q->bytes = 0;
+	q->order = nl->order++;
+	q->head = q->tail = NULL;
+	nl->bloom |= bloom_bit(ip);
+	ent_mark(nl, e);
+	return q;
 }
 
 /*
@@ -806,10 +1123,7 @@ static bool try_probe(struct emit *c, struct nent *e, uint64_t w)
 		return false;
 	}
 	/* the last probe's retrans_time is over: INCOMPLETE -> FAILED, once */
-	if (atomic_compare_exchange_strong_explicit(&e->hw, &w,
-						    hw_make(0, PP_NUD_FAILED, seq + 1),
-						    memory_order_acq_rel, memory_order_relaxed))
-		tmr_install(e, tmr_make(seq + 1, 0, emit_now(c) + t->p.failed_hold_ns));
+	ent_fail(t, e, w, emit_now(c));
 	return true;
 }
 
@@ -823,9 +1137,11 @@ static bool pend_service(struct emit *c, struct pend *q)
 	struct nent *e = ent_lookup(c->nl->t, q->ip);
 
 	if (!e) {
-		pend_drop_all(c, q, PP_DROP_NEIGH_FAILED);
+		pend_drop_all(c, q, PP_DROP_NEIGH_FAILED, NULL);
 		return true;
 	}
+	/* the entry may be a new one for this hop (the old one deleted) */
+	ent_mark(c->nl, e);
 	for (;;) {
 		uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
 		unsigned int s = hw_state(w);
@@ -834,17 +1150,14 @@ static bool pend_service(struct emit *c, struct pend *q)
 			if (s == PP_NUD_REACHABLE)
 				maybe_stale(e, w, emit_now(c));
 			while (q->head && c->nout < c->cap) {
-				struct pp_skb *skb = q->head;
+				struct pp_skb *skb = pend_pop(c->nl, q);
 
-				q->head = skb->next;
-				q->qlen--;
 				PP_STAT_ADD(c->nl->stats.flushed, 1);
 				emit_resolved(c, skb, hw_mac(w));
 			}
 			if (q->head)
 				return false;	/* out[] full: the rest next time */
-			q->tail = NULL;
-			pend_remove(c->nl, q);
+			pend_remove(c->nl, q, e);
 			return true;
 		}
 		if (s == PP_NUD_INCOMPLETE) {
@@ -853,7 +1166,7 @@ static bool pend_service(struct emit *c, struct pend *q)
 			return false;
 		}
 		/* FAILED, or deleted while we looked */
-		pend_drop_all(c, q, PP_DROP_NEIGH_FAILED);
+		pend_drop_all(c, q, PP_DROP_NEIGH_FAILED, e);
 		return true;
 	}
 }
@@ -878,8 +1191,9 @@ static void xmit_one(struct emit *c, struct pp_skb *skb)
 			return;
 		}
 	}
-	if (PP_UNLIKELY(pp__ipv4_is_multicast(nh) || ip_is_bcast(nh))) {
-		/* cf. arp_mc_map(): no resolution for group addresses */
+	if (PP_UNLIKELY(pp__ipv4_is_multicast(nh) || ip_is_bcast(nh) || nh == t->bcast)) {
+		/* cf. arp_mc_map(): no resolution for group addresses; the
+		 * subnet broadcast is RTN_BROADCAST, sent to dev->broadcast */
 		uint8_t m[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 		const uint8_t *b = (const uint8_t *)&nh;
 
@@ -913,15 +1227,15 @@ static void xmit_one(struct emit *c, struct pp_skb *skb)
 			else
 				e = ent_lookup(t, nh);
 			if (!e) {
-				if (nl->npend == PP_NEIGH_LANE_SLOTS) {
+				if (nl->npend == PP_NEIGH_LANE_SLOTS && !pend_reclaim(c)) {
 					/* nowhere to hold it: do not start what we cannot finish */
 					pp_stage_drop(c->st, skb, PP_DROP_NEIGH_QUEUE_FULL);
 					return;
 				}
 				/* cf. __neigh_create(): a cold hop starts INCOMPLETE with
-				 * its first probe due now */
+				 * its first probe due now; our traffic may evict */
 				e = ent_create(t, nh, hw_make(0, PP_NUD_INCOMPLETE, 0),
-					       tmr_make(0, 0, emit_now(c)), &created);
+					       tmr_make(0, 0, emit_now(c)), emit_now(c), true, &created);
 				if (!e) {
 					PP_STAT_ADD(nl->stats.create_fail, 1);
 					pp_stage_drop(c->st, skb, PP_DROP_NEIGH_FAILED);
@@ -944,7 +1258,7 @@ static void xmit_one(struct emit *c, struct pp_skb *skb)
 				return;
 			}
 			/* out[] full: hold it, the next poll sends it */
-			q = pend_new(nl, nh);
+			q = pend_new(c, nh, e);
 			if (!q)
 				pp_stage_drop(c->st, skb, PP_DROP_RING_FULL);
 			else
@@ -963,11 +1277,12 @@ static void xmit_one(struct emit *c, struct pp_skb *skb)
 				    &e->hw, &w, hw_make(0, PP_NUD_INCOMPLETE, hw_seq(w) + 1),
 				    memory_order_acq_rel, memory_order_relaxed))
 				continue;
+			atomic_store_explicit(&e->updated, emit_now(c), memory_order_relaxed);
 			tmr_install(e, tmr_make(hw_seq(w) + 1, 0, emit_now(c)));
 			s = PP_NUD_INCOMPLETE;
 		}
 		if (s == PP_NUD_INCOMPLETE) {
-			q = pend_new(nl, nh);
+			q = pend_new(c, nh, e);
 			if (!q) {
 				pp_stage_drop(c->st, skb, PP_DROP_NEIGH_QUEUE_FULL);
 				return;
@@ -1034,6 +1349,9 @@ int pp__neigh_lane_create(struct pp_neigh_table *t, uint16_t lane, struct pp_nei
 	memset(nl, 0, sizeof(*nl));
 	nl->t = t;
 	nl->lane = lane;
+	nl->bit = 1ull << lane;		/* lane < nlanes <= PP_POOL_CACHES_MAX = 64 */
+	nl->hold_max = t->hold_max;
+	nl->stats.hold_max = t->hold_max;
 	*out = nl;
 	return 0;
 }
@@ -1046,7 +1364,7 @@ void pp__neigh_lane_destroy(struct pp_neigh_lane *nl, struct pp_stage *st)
 		struct emit c = {.st = st, .nl = nl};
 
 		while (nl->npend)
-			pend_drop_all(&c, &nl->pend[nl->npend - 1], PP_DROP_SHUTDOWN);
+			pend_drop_all(&c, &nl->pend[nl->npend - 1], PP_DROP_SHUTDOWN, NULL);
 	}
 	free(nl);
 }
@@ -1072,5 +1390,8 @@ int pp__neigh_lane_stats(const struct pp_neigh_lane *nl, struct pp_neigh_lane_st
 	s->arp_nobuf = PP_STAT_READ(nl->stats.arp_nobuf);
 	s->created = PP_STAT_READ(nl->stats.created);
 	s->create_fail = PP_STAT_READ(nl->stats.create_fail);
+	s->held_bytes = PP_STAT_READ(nl->stats.held_bytes);
+	s->hold_max = nl->stats.hold_max;
+	s->reclaimed = PP_STAT_READ(nl->stats.reclaimed);
 	return 0;
 }

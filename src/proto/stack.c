@@ -152,6 +152,9 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		.reachable_ns = 30 * PP_NSEC_PER_SEC,
 		.failed_hold_ns = PP_NSEC_PER_SEC,
 		.ip = st->ip,
+		.mask = st->mask,
+		.frames_per_lane = opts->frames_per_lane,	/* 0: the pool's default */
+		.frame_size = pp_pool_frame_size(st->pool),
 	};
 
 	memcpy(np.mac, st->mac, 6);
