@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <limits.h>
 #include <sys/uio.h>
 #include <setjmp.h>
 #include <stdarg.h>
