@@ -285,7 +285,9 @@ static void test_churn(void **state)
 		      (unsigned long long)ops[0], (unsigned long long)ops[1],
 		      (unsigned long long)ops[2], (unsigned long long)ops[3],
 		      (unsigned long long)ops[4]);
-	/* the run did exercise both outcomes and the probes */
+	/* the run did exercise both outcomes and the probes, and the sums
+	 * over the lanes balance as each lane's did */
+	assert_int_equal(handed, sent + dropped);
 	assert_true(sent > 0);
 	assert_true(dropped > 0);
 	assert_true(arps > 0);

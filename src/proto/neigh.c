@@ -184,6 +184,21 @@ static int ent_match(struct cds_lfht_node *node, const void *key)
 	       hw_state(atomic_load_explicit(&e->hw, memory_order_relaxed)) != PP_NUD_NONE;
 }
 
+/* The entry of a table node, or NULL past the end. */
+static inline struct nent *ent_of(struct cds_lfht_node *node)
+{
+	return node ? caa_container_of(node, struct nent, node) : NULL;
+}
+
+/*
+ * Every entry of the table, as cds_lfht_for_each_entry() walks them, without
+ * its last step: that one computes container_of(NULL), undefined behaviour
+ * that clang's UBSan (rightly) reports. Caller is an RCU reader.
+ */
+#define for_each_ent(t, it, e)                                                  \
+	for (cds_lfht_first((t)->ht, (it)); ((e) = ent_of(cds_lfht_iter_get_node(it))); \
+	     cds_lfht_next((t)->ht, (it)))
+
 static struct nent *ent_lookup(struct pp_neigh_table *t, uint32_t ip)
 {
 	struct cds_lfht_iter it;
@@ -191,7 +206,7 @@ static struct nent *ent_lookup(struct pp_neigh_table *t, uint32_t ip)
 
 	cds_lfht_lookup(t->ht, ip_hash(t, ip), ent_match, &ip, &it);
 	node = cds_lfht_iter_get_node(&it);
-	return node ? caa_container_of(node, struct nent, node) : NULL;
+	return ent_of(node);
 }
 
 static struct nent *ent_pop(struct pp_neigh_table *t)
@@ -311,7 +326,7 @@ static uint32_t forced_gc(struct pp_neigh_table *t, uint64_t now, bool evict)
 	uint64_t old_age = 0, old_w = 0;
 
 	atomic_store_explicit(&t->gc_last, now, memory_order_relaxed);
-	cds_lfht_for_each_entry(t->ht, &it, e, node) {
+	for_each_ent(t, &it, e) {
 		uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
 		unsigned int s = hw_state(w);
 		uint64_t age;
@@ -511,7 +526,7 @@ void pp__neigh_table_destroy(struct pp_neigh_table *t)
 	if (!t)
 		return;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(t->ht, &it, e, node)
+	for_each_ent(t, &it, e)
 		cds_lfht_del(t->ht, &e->node);
 	rcu_read_unlock();
 	/*
@@ -774,7 +789,7 @@ int pp__neigh_tick(struct pp_neigh_table *t, uint64_t now_ns)
 	/* cf. neigh_periodic_work(): nothing is collected below gc_thresh1 */
 	collect = atomic_load_explicit(&t->count, memory_order_relaxed) >= t->p.gc_thresh1;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(t->ht, &it, e, node) {
+	for_each_ent(t, &it, e) {
 		uint64_t w = atomic_load_explicit(&e->hw, memory_order_acquire);
 		uint64_t p = atomic_load_explicit(&e->tmr, memory_order_acquire);
 		unsigned int s = hw_state(w);

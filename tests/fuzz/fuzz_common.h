@@ -134,27 +134,14 @@ static inline uint64_t fuzz_clock_step(uint8_t sel)
  * @reasm/@reasm_max a reassembly table and the max_bytes it was made with;
  * @st a stack whose lane 0 holds (its reassembly table, limited to
  * PP_REASM_HIGH_THRESH, and its sockets' receive queues).
- * With PP_FUZZ_SHARES=1 in the environment the stack's holds are also held
- * to their share of the lane's frames (limits.h), which is the contract
- * limits.h states but not (yet) what every hold is created with.
+ * The stack's holds are held to their share of the lane's frames (limits.h):
+ * reassembly, and the bytes its sockets' receive queues hold.
  */
 struct fuzz_bounds {
 	const struct pp_reasm *reasm;
 	uint64_t reasm_max;
 	struct pp_stack *st;
 };
-
-static inline bool fuzz_strict_shares(void)
-{
-	static int strict = -1;
-
-	if (strict < 0) {
-		const char *e = getenv("PP_FUZZ_SHARES");
-
-		strict = e && *e == '1';
-	}
-	return strict;
-}
 
 static inline void fuzz_check_reasm(const struct pp_reasm *r, uint64_t max, const char *what)
 {
@@ -182,13 +169,21 @@ static inline void fuzz_check_bounds(const struct fuzz_bounds *b)
 
 		if (l->reasm) {
 			fuzz_check_reasm(l->reasm, PP_REASM_HIGH_THRESH, "lane reasm");
-			if (fuzz_strict_shares())
-				fuzz_check_reasm(l->reasm,
-						 pp__hold_share((uint32_t)lane_frames,
-								pp_pool_frame_size(st->pool),
-								PP_HOLD_REASM_DIV),
-						 "lane reasm (share, PP_FUZZ_SHARES)");
+			fuzz_check_reasm(l->reasm,
+					 pp__hold_share((uint32_t)lane_frames,
+							pp_pool_frame_size(st->pool),
+							PP_HOLD_REASM_DIV),
+					 "lane reasm (share)");
 		}
+		/* socket receive queues this lane feeds: within its share (udp_mem) */
+		uint64_t rcv = atomic_load(&l->rcv_mem);
+
+		FUZZ_CHECK(rcv <= l->rcv_mem_max &&
+				   l->rcv_mem_max <= pp__hold_share((uint32_t)lane_frames,
+								    pp_pool_frame_size(st->pool),
+								    PP_HOLD_RCV_DIV),
+			   "lane receive queues hold %llu bytes, bound %llu",
+			   (unsigned long long)rcv, (unsigned long long)l->rcv_mem_max);
 		for (unsigned int i = 0; i < PP_SOCKS_MAX; i++) {
 			struct pp_sock *sk = &st->socks[i];
 

@@ -318,24 +318,21 @@ def arp_seeds():
         write("arp", k, v)
 
 
-# ---- crashes/: inputs that show a defect in src/ (see crashes/README.md);
-# not replayed by the fuzz suite, which must pass ----
+# ---- regressions: inputs that showed a defect in src/ when the fuzzers
+# came (issue 7), replayed with the seeds ever since ----
 
-def crash_inputs():
-    d = os.path.join(HERE, "crashes")
-    os.makedirs(d, exist_ok=True)
+def regression_inputs():
     # 40 fragments of 8 bytes (MF, offsets 0, 8, ...) of a datagram that
-    # never completes: reassembly holds 40 frames (80 KiB, each charged its
+    # never completes: reassembly held 40 frames (80 KiB, each charged its
     # whole frame) of a lane of 256 frames, whose share (limits.h, 1/8) is
-    # 32 frames (64 KiB)
+    # 32 frames (64 KiB); now evicted oldest first within the share
     big = udp(5555, 7000, pat(400))
     frags = fragments(17, big, [(i * 8, 8) for i in range(40)], 0x5151)
-    with open(os.path.join(d, "rx-reasm-over-share"), "wb") as f:
-        f.write(b"".join(F(x, flush=False) for x in frags))
+    write("rx", "regress-reasm-over-share", b"".join(F(x, flush=False) for x in frags))
     # any input: the settle step runs pp__neigh_tick(), whose
-    # cds_lfht_for_each_entry() computes NULL + 0 at the end of its walk
-    with open(os.path.join(d, "rx-neigh-tick-null-offset"), "wb") as f:
-        f.write(RUN)
+    # cds_lfht_for_each_entry() computed container_of(NULL) at the end of
+    # its walk (clang UBSan: applying zero offset to null pointer)
+    write("rx", "regress-neigh-tick-null-offset", RUN)
 
 
 def main():
@@ -344,7 +341,7 @@ def main():
     rx_seeds()
     reasm_seeds()
     arp_seeds()
-    crash_inputs()
+    regression_inputs()
 
 
 if __name__ == "__main__":
