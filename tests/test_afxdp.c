@@ -35,6 +35,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -107,8 +109,7 @@ static const char *skip_reason(void)
 	do {                                                            \
 		const char *why_ = skip_reason();                       \
 		if (why_) {                                             \
-			print_message("[  SKIP    ] %s\n", why_);       \
-			skip();                                         \
+			PP_SKIP("%s", why_);                            \
 		}                                                       \
 		if (!pp__afxdp_obj_path())                              \
 			fail_msg("%s missing: build it (ninja)", xdp_obj_built); \
@@ -1154,5 +1155,5 @@ int main(void)
 		NET_TEST(test_traffic_skb_q2, p_s2),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

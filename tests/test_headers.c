@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include "pp_headers_list.h"
 
 static const char *const listed[] = {PP_HEADERS NULL};
@@ -120,7 +122,7 @@ static void test_extern_c_headers_compiled_as_cxx(void **state)
 {
 	(void)state;
 	if (!PP_HAVE_CXX_CHECK)
-		skip(); /* no C++23 compiler: the build checked C only */
+		PP_SKIP("no C++23 compiler: the build checked the headers as C only");
 	for (int i = 0; i < nfound; i++) {
 		char *text = slurp(found[i]);
 
@@ -192,5 +194,5 @@ int main(void)
 		cmocka_unit_test(test_all_together),
 	};
 
-	return cmocka_run_group_tests_name("headers", tests, scan, unscan);
+	return pp_test_exit(cmocka_run_group_tests_name("headers", tests, scan, unscan));
 }

@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/pktpipe.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -155,7 +157,7 @@ static void run_child(int api)
 	int status;
 
 	if (getenv("PP_NO_SECCOMP"))
-		skip();
+		PP_SKIP("PP_NO_SECCOMP set: no seccomp filter");
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
@@ -213,5 +215,5 @@ int main(void)
 		cmocka_unit_test(test_sendto_api),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

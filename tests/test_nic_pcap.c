@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
@@ -614,8 +616,7 @@ static void test_tshark_frames(void **state)
 	check_file_bytes(fx, 65535);
 
 	if (!have_tshark()) {
-		print_message("tshark not installed: skipping the dissection checks\n");
-		skip();
+		PP_SKIP("tshark not installed: skipping the dissection checks");
 	}
 	n = tshark_read(fx, lines, 8);
 	assert_int_equal(n, 5);
@@ -656,8 +657,7 @@ static void test_tshark_sees_bad_checksum(void **state)
 	check_file_bytes(fx, 65535);
 
 	if (!have_tshark()) {
-		print_message("tshark not installed: skipping the dissection checks\n");
-		skip();
+		PP_SKIP("tshark not installed: skipping the dissection checks");
 	}
 	assert_int_equal(tshark_read(fx, lines, 4), 2);
 	snprintf(bad, sizeof(bad), " 72 %d", TS_CSUM_BAD);
@@ -682,5 +682,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tshark_sees_bad_checksum, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -37,6 +37,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
@@ -948,8 +950,7 @@ static void test_checksums_tshark(void **state)
 	struct pp_sock *sk, *nock;
 
 	if (!have_tshark()) {
-		print_message("tshark not installed: skipping the checksum checks\n");
-		skip();
+		PP_SKIP("tshark not installed: skipping the checksum checks");
 	}
 	o.nic = pcap_spec(fx, "");
 	stack_up(fx, &o);
@@ -1317,5 +1318,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recvmsg_trunc, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

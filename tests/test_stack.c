@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
@@ -115,8 +117,7 @@ static void test_pfifo_fast_order(void **state)
 	for (unsigned int b = 0; b < 3; b++)
 		assert_int_equal(pp__txq_band(pp__tos_to_prio(tos[b])), b);
 	if (!have_tshark()) {
-		print_message("tshark not installed: skipping the pfifo_fast order check\n");
-		skip();
+		PP_SKIP("tshark not installed: skipping the pfifo_fast order check");
 	}
 	o.nic = pcap_spec(fx, ",pace=1,txring=4");
 	stack_up(fx, &o);
@@ -628,5 +629,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iovec_total_wraps, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
