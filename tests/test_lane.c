@@ -22,10 +22,19 @@
  * the NIC's count or in a drop counter, and are taken out again). Nothing is
  * left anywhere (nothing to drop at shutdown), and the pool is full.
  *
+ * The counters are not the only witness: the NIC is a pcap file, read back
+ * afterwards. Each datagram carries its lane and a per-lane sequence number;
+ * every one on the wire must be one the lane sent, none twice, each flow's in
+ * order, and the datagrams on the wire plus those dropped must make up
+ * everything sent.
+ *
  * Cases: run to completion on one lane; split placement (a worker thread
  * runs qsel, qdisc and driver); two lanes hashing flows over both TX queues
  * (each lane hands packets to the other's queue through an SPSC ring), in
- * both placements; and completion threads reaping the NIC.
+ * both placements; completion threads reaping the NIC; and teardown with
+ * traffic in flight (the lanes stop mid-stream, with packets in rings,
+ * neighbour queues, qdiscs and the NIC, and the stack is torn down at once:
+ * every frame comes back, what was left is dropped PP_DROP_SHUTDOWN).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,8 +50,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <pcap/pcap.h>
 
 #include <pktpipe/skb.h>
 #include <pktpipe/sock.h>
@@ -131,6 +142,7 @@ struct shared {
 	uint8_t onlink_mac[NDEST / 2][6];
 	_Atomic unsigned int senders_done;
 	_Atomic bool drain;		/* tables final: flush and leave */
+	bool abrupt;			/* leave without flushing */
 };
 
 struct sender {
@@ -232,7 +244,7 @@ out:
 		sleep_us(100);
 	}
 	/* cross-lane leftovers are the main thread's to flush afterwards */
-	r = pp_lane_flush(sh->st, s->lane, 2000);
+	r = sh->abrupt ? 0 : pp_lane_flush(sh->st, s->lane, 2000);
 	if (r && r != -ETIMEDOUT)
 		sender_fail(s, "pp_lane_flush", r);
 	if (sk && (r = pp_close(sk)))
@@ -299,7 +311,74 @@ struct lane_case {
 	uint16_t nlanes;
 	bool hash;		/* clear XPS: flows hash over every TX queue */
 	uint32_t flags;		/* extra PP_STACK_F_* */
+	bool abrupt;		/* tear down with traffic in flight */
+	const char *nic_extra;	/* appended to the pcap NIC's spec */
 };
+
+/*
+ * What the NIC wrote, read back from its pcap file: each UDP datagram's lane
+ * and sequence number (payload bytes 0..7 and 8), each flow (lane,
+ * destination port) in order, none twice, none a lane did not send.
+ */
+struct readback {
+	uint64_t udp, arp, dup, foreign;
+	uint64_t reordered;	/* on-link flows: their next hop never changes */
+	uint64_t rerouted;	/* behind the gateway: a route change may overtake */
+};
+
+static void read_back(const char *path, const struct sender *snd, unsigned int nlanes,
+		      struct readback *rb)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(path, err);
+	struct pcap_pkthdr *h;
+	const uint8_t *b;
+	uint8_t *seen[2] = {NULL, NULL};
+	int64_t last[2][NDEST];
+
+	assert_non_null(pc);
+	memset(rb, 0, sizeof(*rb));
+	memset(last, 0xff, sizeof(last)); /* -1: nothing yet */
+	for (unsigned int k = 0; k < nlanes; k++)
+		assert_non_null(seen[k] = calloc(snd[k].sent / 8 + 1, 1));
+	while (pcap_next_ex(pc, &h, &b) == 1) {
+		uint16_t et = (uint16_t)(b[12] << 8 | b[13]);
+
+		if (et == 0x0806) {
+			rb->arp++;
+			continue;
+		}
+		assert_int_equal(et, 0x0800);
+		assert_int_equal(b[14 + 9], 17);
+		const uint8_t *u = b + 14 + (b[14] & 0x0f) * 4;
+		unsigned int port = (unsigned int)(u[2] << 8 | u[3]) - 5000, lane = u[8 + 8];
+		uint64_t seq;
+
+		memcpy(&seq, u + 8, sizeof(seq));
+		rb->udp++;
+		if (lane >= nlanes || port >= NDEST || seq >= snd[lane].sent) {
+			rb->foreign++;
+			continue;
+		}
+		if (seen[lane][seq / 8] & (1u << (seq % 8)))
+			rb->dup++;
+		seen[lane][seq / 8] |= (uint8_t)(1u << (seq % 8));
+		if ((int64_t)seq <= last[lane][port]) {
+			if (port < NDEST / 2)
+				rb->reordered++;
+			else
+				rb->rerouted++;
+		}
+		last[lane][port] = (int64_t)seq;
+	}
+	pcap_close(pc);
+	free(seen[0]);
+	free(seen[1]);
+}
+
+static void abrupt_teardown(const struct lane_case *c, struct shared *sh, struct sender *snd,
+			    struct pp_stack_stats *ss, const char *pcap_path, uint64_t t_send,
+			    unsigned long bad);
 
 static void run_case(const struct lane_case *c)
 {
@@ -319,7 +398,17 @@ static void run_case(const struct lane_case *c)
 	memset(snd, 0, sizeof(snd));
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
-	o.nic = "null";
+	const char *tmp = getenv("TMPDIR");
+	char pcap_path[160], spec[200];
+	int fd;
+
+	snprintf(pcap_path, sizeof(pcap_path), "%s/pp_lane_XXXXXX",
+		 tmp && *tmp && strlen(tmp) < 100 ? tmp : "/tmp");
+	fd = mkstemp(pcap_path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(spec, sizeof(spec), "pcap:%s%s", pcap_path, c->nic_extra ? c->nic_extra : "");
+	o.nic = spec;
 	o.ip = ip4(OUR_IP);
 	o.prefix = 24;
 	o.nlanes = c->nlanes;
@@ -328,6 +417,7 @@ static void run_case(const struct lane_case *c)
 	assert_int_equal(pp_stack_create(&o, &sh.st), 0);
 	sh.nlanes = c->nlanes;
 	sh.per_lane = MIN_DATAGRAMS / c->nlanes;
+	sh.abrupt = c->abrupt;
 
 	/* 8 on-link destinations (static neighbours), 8 behind 10.0.0.0/16 */
 	for (unsigned int j = 0; j < NDEST / 2; j++) {
@@ -362,6 +452,12 @@ static void run_case(const struct lane_case *c)
 			sleep_us(20);
 	}
 	t_send = now_ns() - t0;
+	if (c->abrupt) {
+		abrupt_teardown(c, &sh, snd, ss, pcap_path, t_send, bad);
+		free(ss);
+		assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+		return;
+	}
 	/* tables final: every destination reachable, every neighbour known */
 	churn_check(pp_route_add(sh.st, ip4("10.0.0.0"), 16, ip4(GWA_IP)), -EEXIST, 0, &bad,
 		    "final route_add");
@@ -424,6 +520,8 @@ static void run_case(const struct lane_case *c)
 	/* the books balance, exactly */
 	assert_int_equal(ss->stage[PP_STAGE_UDP].packets, sent);
 	assert_int_equal(ss->nic_tx_packets + drops - arp, sent);
+	uint64_t tx_total = ss->nic_tx_packets, drops_all = drops;
+
 	assert_int_equal(ss->qdisc_backlog, 0);
 	assert_int_equal(ss->pool_bad_free, 0);
 	assert_int_equal(ss->pool_in_use, 0);
@@ -444,9 +542,76 @@ static void run_case(const struct lane_case *c)
 	assert_int_equal(ss->pool_in_use, 0);
 	assert_int_equal(ss->pool_allocs, ss->pool_frees);
 	pp_stack_destroy(sh.st);
+	/* the wire's witness agrees with the counters */
+	struct readback rb;
+
+	read_back(pcap_path, snd, c->nlanes, &rb);
+	unlink(pcap_path);
+	print_message("read back: %lu datagrams, %lu ARP; %lu twice, %lu foreign, %lu out of "
+		      "order on link, %lu overtaken after a route change\n", (unsigned long)rb.udp,
+		      (unsigned long)rb.arp, (unsigned long)rb.dup, (unsigned long)rb.foreign,
+		      (unsigned long)rb.reordered, (unsigned long)rb.rerouted);
+	assert_int_equal(rb.dup + rb.foreign + rb.reordered, 0);
+	assert_int_equal(rb.udp + rb.arp, tx_total);
+	assert_int_equal(rb.udp + (drops_all - (arp - rb.arp)), sent);
 	free(ss);
 	/* pp_lane_attach pinned this thread: give it its CPUs back */
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/*
+ * Teardown with traffic in flight: the lanes' threads leave mid-stream (no
+ * flush; routes and neighbours as the churn left them, so packets wait in
+ * neighbour queues, rings, qdiscs and the NIC) and the stack is torn down at
+ * once. Every frame comes home (allocated == freed), what was left is dropped
+ * PP_DROP_SHUTDOWN and counted, and the wire plus the drops make up all that
+ * was sent.
+ */
+static void abrupt_teardown(const struct lane_case *c, struct shared *sh, struct sender *snd,
+			    struct pp_stack_stats *ss, const char *pcap_path, uint64_t t_send,
+			    unsigned long bad)
+{
+	uint64_t sent = 0, arp = 0, drops = 0, shut = 0;
+	struct readback rb;
+
+	atomic_store(&sh->drain, true);
+	for (unsigned int k = 0; k < c->nlanes; k++) {
+		assert_int_equal(pthread_join(snd[k].thr, NULL), 0);
+		if (snd[k].fail_what)
+			fail_msg("lane %u: %s returned %ld", k, snd[k].fail_what, snd[k].fail_val);
+		sent += snd[k].sent;
+	}
+	assert_int_equal(bad, 0);
+	for (unsigned int k = 0; k < c->nlanes; k++) {
+		struct pp_neigh_lane_stats ns;
+
+		assert_int_equal(pp__neigh_lane_stats(sh->st->lanes[k].nl, &ns), 0);
+		arp += ns.arp_requests;
+	}
+	assert_int_equal(pp_stack_stats(sh->st, ss), 0);
+	uint64_t held = ss->pool_in_use;
+
+	pp__stack_teardown(sh->st);
+	assert_int_equal(pp_stack_stats(sh->st, ss), 0);
+	for (unsigned int s = 0; s < PP_STAGE_MAX; s++) {
+		drops += pp_stage_stats_drops(&ss->stage[s]);
+		shut += ss->stage[s].drops[PP_DROP_SHUTDOWN];
+	}
+	assert_int_equal(ss->pool_bad_free, 0);
+	assert_int_equal(ss->pool_in_use, 0);
+	assert_int_equal(ss->pool_allocs, ss->pool_frees);
+	pp_stack_destroy(sh->st);
+	/* the NIC is closed (its counters with it): the file is the witness */
+	read_back(pcap_path, snd, c->nlanes, &rb);
+	unlink(pcap_path);
+	print_message("abrupt, %u lane(s): %lu sent in %.2f s, %lu frames in flight at teardown; "
+		      "on the wire %lu (+%lu ARP), drops %lu of which shutdown %lu\n", c->nlanes,
+		      (unsigned long)sent, (double)t_send / 1e9, (unsigned long)held,
+		      (unsigned long)rb.udp, (unsigned long)rb.arp, (unsigned long)drops,
+		      (unsigned long)shut);
+	assert_int_equal(rb.dup + rb.foreign + rb.reordered, 0);
+	assert_int_equal(rb.udp + (drops - (arp - rb.arp)), sent);
+	assert_true(held > 0); /* it did stop with traffic in flight */
 }
 
 static void test_churn_rtc(void **state)
@@ -490,6 +655,17 @@ static void test_churn_completion_threads(void **state)
 	run_case(&c);
 }
 
+static void test_teardown_in_flight(void **state)
+{
+	/* a driver that takes one frame per call, so that the qdiscs back up */
+	static const struct lane_case c = {.placement = PP_PLACE_SPLIT, .nlanes = 2, .hash = true,
+					   .flags = PP_STACK_F_COMPLETION_THREADS,
+					   .abrupt = true, .nic_extra = ",pace=1,txring=64"};
+
+	(void)state;
+	run_case(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_churn_rtc_two_lanes),
 		cmocka_unit_test(test_churn_split_two_lanes),
 		cmocka_unit_test(test_churn_completion_threads),
+		cmocka_unit_test(test_teardown_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
