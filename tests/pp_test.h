@@ -8,6 +8,25 @@
 #ifndef PP_TESTS_PP_TEST_H
 #define PP_TESTS_PP_TEST_H
 
+#if defined(__SANITIZE_THREAD__)
+#define PP_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PP_TEST_TSAN 1
+#endif
+#endif
+
+#ifdef PP_TEST_TSAN
+/* liburcu-cds is not built with TSan: the socket port table's resize
+ * workqueue synchronises through futexes TSan cannot see. Silence only what
+ * that library's own calls report. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-cds.so\n";
+}
+#endif
+
 static unsigned int pp_test_skipped;
 
 #define PP_SKIP(...)                                                            \

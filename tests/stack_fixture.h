@@ -35,6 +35,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>
 
@@ -44,16 +46,6 @@
 #error "define STACK_FX_FRAME_ROOM (bytes per struct frame) before including stack_fixture.h"
 #endif
 
-#if defined(__SANITIZE_THREAD__)
-/* liburcu-cds is not built with TSan: the socket port table's resize
- * workqueue frees on its own thread what the destroying thread allocated,
- * synchronised by futexes TSan cannot see (see test_lane.c). */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
 
 #define OUR_IP "198.18.0.1"
 #define PEER_IP "198.18.0.2"

@@ -55,33 +55,14 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/skb.h>
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>
 
 #include "proto/stack_priv.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define PP_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PP_TEST_TSAN 1
-#endif
-#endif
-
-#ifdef PP_TEST_TSAN
-/*
- * liburcu-cds is not built with TSan: the socket port table's resize
- * workqueue (CDS_LFHT_AUTO_RESIZE) frees, on its own thread, a completion
- * the destroying thread calloc'ed, synchronised by futexes TSan cannot see.
- * Silence only what that library's own calls to the allocator report.
- */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
 
 /* Each case sends at least this many datagrams (over all lanes) and for at
  * least this long, so the churn has time to hit the traffic in many states.

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/skb.h>
 
@@ -31,14 +33,6 @@
 #include "proto/reasm.h"
 #include "proto/stack_priv.h"
 
-#if defined(__SANITIZE_THREAD__)
-/* liburcu-cds is not built with TSan (see test_stack.c) */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/arp.h>
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/icmp.h>
@@ -36,14 +38,6 @@
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-#if defined(__SANITIZE_THREAD__)
-/* liburcu-cds is not built with TSan (see test_stack.c) */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
 
 #define IP(a, b, c, d) htonl((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define OUR_IP IP(10, 0, 0, 1)

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "pp_test.h"
+
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/icmp.h>
 #include <pktpipe/prot/ipv4.h>
@@ -38,14 +40,6 @@
 #include "proto/csum.h"
 #include "proto/stack_priv.h"
 
-#if defined(__SANITIZE_THREAD__)
-/* liburcu-cds is not built with TSan (see stack_fixture.h) */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "called_from_lib:liburcu-cds.so\n";
-}
-#endif
 
 #define IP_A "10.9.0.1"
 #define IP_B "10.9.0.2"
