@@ -157,24 +157,8 @@ static uint32_t lane_front(struct pp_lane *l, bool rtc)
 		limit = room > PP_BURST * 2 ? PP_BURST : (room > PP_BURST ? room - PP_BURST : 0);
 	}
 	n = limit ? pp_ring_dequeue_burst(l->r_ip, (void **)in, limit) : 0;
-	if (n) {
+	if (n)
 		PP_STAT_ADD(l->s_ip.stats->ring_occ, pp_ring_count(l->r_ip) + n);
-		/* what sockets handed over has left the first ring (see
-		 * pp__sock_tx_room); ICMP replies from rx pass here uncounted
-		 * on the way in, so only socket packets are credited. Past
-		 * this point a packet names no socket: pp_close() drains only
-		 * this ring, and a closed socket's slot may be reused while
-		 * packets wait further down (neighbour queue, rings, qdisc) */
-		for (uint32_t i = 0; i < n; i++) {
-			if (in[i]->sk) {
-				uint64_t b;
-
-				l->tx_out_frames += pp__skb_chain_len(in[i], &b);
-				l->tx_out_bytes += b;
-				in[i]->sk = NULL;
-			}
-		}
-	}
 	na = run_stage_fn(st, &l->s_ip, pp__ip_output, in, (uint16_t)n, a);
 	nb = run_stage_fn(st, &l->s_neigh, pp__neigh_output, a, na, b);
 	if (!pp__neigh_lane_idle(l->nl))

@@ -209,7 +209,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 	 * burst costs one clock read, and a hash only for a flow other than
 	 * the last one's */
 	struct pp__ip_idents *ids = &l->ipid;
-	uint64_t id_addrs = 0;		/* saddr, daddr as they lie in the header */
+	uint64_t id_addrs = 0;		/* saddr << 32 | daddr, network order each */
 	uint32_t id_proto = 0x100;	/* no protocol: nothing taken yet */
 	uint32_t id_b = 0, id_next = 0, now_ms = 0;
 
@@ -220,13 +220,29 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 
 		if (i + 1 < n)
 			__builtin_prefetch(pp_skb_data(pkts[i + 1]), 1);
+		/* a packet past the lane's first ring names no socket:
+		 * pp_close() drains only that ring, and a closed socket's slot
+		 * may be reused while the packet waits further down */
+		if (PP_UNLIKELY(skb->sk && skb->frag)) {
+			/* a socket's chain: the frames past the first have
+			 * left r_ip too (the send-room books, pp__sock_tx_room()) */
+			uint64_t b;
+
+			l->tx_out_extra += pp__skb_chain_len(skb->frag, &b);
+		}
+		skb->sk = NULL;
 		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh))) {
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
 			continue;
 		}
-		uint64_t addrs;
+		uint32_t sa, da;
 
-		memcpy(&addrs, &ip->saddr, 8);
+		/* two 32-bit loads, as the transport stored them: one 64-bit
+		 * load over two recent 32-bit stores would not forward */
+		memcpy(&sa, &ip->saddr, 4);
+		memcpy(&da, &ip->daddr, 4);
+		uint64_t addrs = (uint64_t)sa << 32 | da;
+
 		if (PP_UNLIKELY(addrs != id_addrs || ip->protocol != id_proto)) {
 			if (id_proto != 0x100)
 				ids->id[id_b] = id_next;
@@ -265,6 +281,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 		/* cf. ip_fragment() fast path: every piece gets a copy of the
 		 * header with its own length, offset and MF bit */
 		struct pp_skb *f = skb->frag;
+
 
 		ip_finish_header(ip, skb->len, id, htons(PP_IP_MF));
 		for (; f; f = f->frag) {

@@ -48,19 +48,23 @@ void pp__sock_exit(void)
 /*
  * Hand a burst of transport-built packets (each may carry a fragment chain)
  * to the lane's first ring, then run the lane unless the caller batches
- * (PP_MSG_MORE) and the burst is not full yet (cf. xmit_more).
+ * (PP_MSG_MORE) and the burst is not full yet (cf. xmit_more). @extra is
+ * how many frames the burst holds beyond one per skb (the fragments after
+ * the first of each chain), as the caller built it: the send-room books
+ * then cost nothing for the common single-frame datagram.
  * Return: how many were taken; the caller keeps the rest.
  */
-uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags)
+uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags,
+		       uint32_t extra)
 {
 	uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)skbs, n);
 
-	for (uint32_t i = 0; i < ok; i++) {
+	for (uint32_t i = ok; PP_UNLIKELY(extra && i < n); i++) {
 		uint64_t b;
 
-		l->tx_in_frames += pp__skb_chain_len(skbs[i], &b);
-		l->tx_in_bytes += b;
+		extra -= pp__skb_chain_len(skbs[i], &b) - 1; /* kept by the caller */
 	}
+	l->tx_in_extra += extra;
 	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)ok);
 	if (!(flags & PP_MSG_MORE) || pp_ring_count(l->r_ip) >= PP_BURST) {
 		/* run until the ring drains or the lane stops making progress */
@@ -74,8 +78,9 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
  * Frames the lane may still take before its TX queue's qdisc, or the ring to
  * it, would drop, and in *@bytes the bytes before the qdisc's byte limit
  * would: what both have room for, less what already waits in the lane's
- * first ring, counted in frames and bytes as the qdisc counts it (a
- * fragmented 64 KB datagram is 45 frames, not one packet).
+ * first ring, counted in frames as the qdisc counts them (a fragmented 64 KB
+ * datagram is 45 frames, not one packet) and in bytes as at most a full
+ * frame (MTU + Ethernet header) each.
  * This is the lane's stand-in for sk_sndbuf: a sender that outruns the NIC
  * is slowed down instead of losing datagrams (checked for the queue XPS
  * maps the lane to; with flow hashing every queue is checked).
@@ -86,11 +91,12 @@ uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes)
 	int q = st->qsel.xps[l->id];
 	uint32_t room = UINT32_MAX;
 	uint64_t broom = UINT64_MAX;
-	uint64_t pending = l->tx_in_frames - l->tx_out_frames;
-	uint64_t pbytes = l->tx_in_bytes - l->tx_out_bytes;
+	uint64_t pending = pp_ring_count(l->r_ip) + (l->tx_in_extra - l->tx_out_extra);
+	uint64_t pbytes;
 
 	if (st->placement == PP_PLACE_SPLIT)
 		pending += pp_ring_count(l->r_qsel);
+	pbytes = pending * (st->mtu + 14u);
 	for (uint16_t i = 0; i < st->ntxq; i++) {
 		if (q >= 0 && i != q)
 			continue;

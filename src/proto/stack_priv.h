@@ -116,12 +116,12 @@ struct pp_lane {
 	struct pp_ring *r_qsel;		/* neigh -> qsel */
 	struct pp_ring *r_txq[PP_TXQ_MAX]; /* qsel -> txq q, this lane is producer */
 	struct pp_neigh_lane *nl;
-	/* What sockets handed the lane (pp__sock_xmit) and what left r_ip, in
-	 * frames (a fragment chain counts each frame) and wire bytes: the
-	 * difference is what r_ip holds, which the send-room check must count
-	 * as the qdisc will (cf. sk_wmem_alloc). Lane thread only. */
-	uint64_t tx_in_frames, tx_in_bytes;
-	uint64_t tx_out_frames, tx_out_bytes;
+	/* Frames beyond the first of the fragment chains sockets handed the
+	 * lane (pp__sock_xmit) and of those the ip stage took out of r_ip:
+	 * r_ip's count plus the difference is how many frames it holds, which
+	 * the send-room check counts as the qdisc will (a 64 KB datagram is 45
+	 * frames, not one packet). Lane thread only. */
+	uint64_t tx_in_extra, tx_out_extra;
 	struct pp__ip_idents ipid;	/* IPv4 IDs, hashed per destination */
 	struct pp__icmp_rl icmp_rl;	/* ICMP error rate limit, per destination */
 	/* stages of this lane (ctx/cache set by placement) */
@@ -219,7 +219,8 @@ void pp__icmp_rl_init(struct pp__icmp_rl *rl);
 extern const struct pp_proto_ops pp__udp_ops;
 
 /* sock.c: hand a burst of transport-built skbs to the lane (ring to ip). */
-uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
+uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags,
+		       uint32_t extra);
 int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
 uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes);
 int pp__sock_autobind(struct pp_sock *sk);

@@ -221,7 +221,7 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 		f->hash = head->hash;
 		f->prio = head->prio;
 	}
-	if (pp__sock_xmit(l, &head, 1, flags) != 1) {
+	if (pp__sock_xmit(l, &head, 1, flags, nfr - 1) != 1) {
 		/* checked above; only a bug gets here: count it, do not leak */
 		pp_stage_drop(&l->s_udp, head, PP_DROP_RING_FULL);
 		return -EAGAIN;
@@ -325,11 +325,9 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		return err;
 	}
 	hash = udp_flow_hash(sk, daddr, dport);
-	uint64_t broom, need = 0;
+	uint64_t broom, need = (uint64_t)n * (sk->st->mtu + 14u); /* at most */
 	uint32_t room = pp__sock_tx_room(sk->lane, &broom);
 
-	for (unsigned int i = 0; i < n; i++)
-		need += PP_UDP_HEADERS + skbs[i]->len;
 	if (room < n || broom < need) {
 		/* the TX queue is backing up: let the lane drain it once */
 		pp__lane_run(sk->lane);
@@ -337,8 +335,9 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 	}
 	if (room < n)
 		n = room;
-	/* as many as the qdisc's byte limit takes too */
-	for (unsigned int i = 0; i < n; i++) {
+	/* as many as the qdisc's byte limit takes too (checked one by one
+	 * only when the whole burst does not fit) */
+	for (unsigned int i = 0; PP_UNLIKELY(broom < need) && i < n; i++) {
 		uint64_t b = PP_UDP_HEADERS + skbs[i]->len;
 
 		if (b > broom) {
@@ -359,7 +358,7 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		skb->nexthop = nexthop;
 		skb->flags |= PP_SKB_F_NOROUTE;
 	}
-	uint32_t ok = pp__sock_xmit(sk->lane, skbs, n, flags);
+	uint32_t ok = pp__sock_xmit(sk->lane, skbs, n, flags, 0);
 
 	pp__lane_offline();
 	return (int)ok;
