@@ -198,6 +198,8 @@ static int ip_route(struct pp_lane *l, struct pp_skb *skb, const struct pp_ipv4_
 	return 0;
 }
 
+#define ID_NONE (~0ull) /* no flow key: (daddr << 8 | protocol) never has all 64 bits set */
+
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out)
 {
 	struct pp_lane *l = s->ctx;
@@ -209,8 +211,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 	 * burst costs one clock read, and a hash only for a flow other than
 	 * the last one's */
 	struct pp__ip_idents *ids = &l->ipid;
-	uint64_t id_addrs = 0;		/* saddr << 32 | daddr, network order each */
-	uint32_t id_proto = 0x100;	/* no protocol: nothing taken yet */
+	uint64_t id_key = ID_NONE;	/* daddr << 8 | protocol; ID_NONE: nothing taken yet */
 	uint32_t id_b = 0, id_next = 0, now_ms = 0;
 
 	pp_stage_count_in(s, pkts, n);
@@ -235,27 +236,26 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
 			continue;
 		}
-		uint32_t sa, da;
+		uint32_t da;
 
-		/* two 32-bit loads, as the transport stored them: one 64-bit
-		 * load over two recent 32-bit stores would not forward */
-		memcpy(&sa, &ip->saddr, 4);
+		/* the flow key is (daddr, protocol): saddr is the stack's one
+		 * address, hashed in with the rest when the key changes. A
+		 * 32-bit load, as the transport stored it (a wider one over two
+		 * recent stores would not forward) */
 		memcpy(&da, &ip->daddr, 4);
-		uint64_t addrs = (uint64_t)sa << 32 | da;
+		uint64_t key = (uint64_t)da << 8 | ip->protocol;
 
-		if (PP_UNLIKELY(addrs != id_addrs || ip->protocol != id_proto)) {
-			if (id_proto != 0x100)
+		if (PP_UNLIKELY(key != id_key)) {
+			if (id_key != ID_NONE)
 				ids->id[id_b] = id_next;
 			else
 				now_ms = idents_now_ms();
-			id_addrs = addrs;
-			id_proto = ip->protocol;
-			if (ids->last_valid && ids->last_addrs == addrs && ids->last_proto == id_proto) {
+			id_key = key;
+			if (ids->last_valid && ids->last_key == key) {
 				id_b = ids->last_b; /* the flow of the last burst */
 			} else {
 				id_b = idents_bucket(ids, ip->daddr, ip->saddr, ip->protocol);
-				ids->last_addrs = addrs;
-				ids->last_proto = (uint8_t)id_proto;
+				ids->last_key = key;
 				ids->last_b = id_b;
 				ids->last_valid = true;
 			}
@@ -299,7 +299,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 		}
 		out[nout++] = skb;
 	}
-	if (id_proto != 0x100)
+	if (id_key != ID_NONE)
 		ids->id[id_b] = id_next;
 	return nout;
 }

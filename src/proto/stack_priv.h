@@ -55,9 +55,8 @@ struct pp__icmp_rl {
 struct pp__ip_idents {
 	uint64_t key[2];	/* siphash key (net->ipv4.ip_id_key), const after init */
 	uint64_t rnd;		/* PRNG state for the idle perturbation */
-	uint64_t last_addrs;	/* the last flow (saddr, daddr as in the header) */
+	uint64_t last_key;	/* the last flow: daddr << 8 | protocol */
 	uint32_t last_b;	/* and its bucket */
-	uint8_t last_proto;
 	bool last_valid;
 	uint32_t id[PP_IP_IDENTS];
 	uint32_t stamp[PP_IP_IDENTS]; /* ms of the last use (jiffies) */
