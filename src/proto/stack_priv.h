@@ -121,8 +121,6 @@ struct pp_lane {
 	 * the send-room check counts as the qdisc will (a 64 KB datagram is 45
 	 * frames, not one packet). Lane thread only. */
 	uint64_t tx_in_extra, tx_out_extra;
-	struct pp__ip_idents ipid;	/* IPv4 IDs, hashed per destination */
-	struct pp__icmp_rl icmp_rl;	/* ICMP error rate limit, per destination */
 	/* stages of this lane (ctx/cache set by placement) */
 	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
 	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
@@ -146,6 +144,10 @@ struct pp_lane {
 	 * (cf. udp_mem): charged here, released by the consuming lane */
 	uint64_t rcv_mem_max;		/* const after init */
 	alignas(PP_CACHE_LINE) _Atomic uint64_t rcv_mem;
+	/* big tables last, so that the fields every burst reads stay
+	 * together in the lane's first lines */
+	alignas(PP_CACHE_LINE) struct pp__ip_idents ipid; /* IPv4 IDs, hashed per destination */
+	struct pp__icmp_rl icmp_rl;	/* ICMP error rate limit, per destination */
 };
 
 /* TX queue q: its qdisc+driver stage, driven by lane q % nlanes. */
