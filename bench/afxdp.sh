@@ -23,25 +23,14 @@ rtt=$build/bench/udp_rtt
 [[ $(id -u) -eq 0 ]] || { echo "afxdp.sh: run as root" >&2; exit 1; }
 peers=$(mktemp -d /tmp/pp-peers.XXXXXX)
 A=ppbA B=ppbB
-cleanup() { ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
+cleanup() { veth_cleanup; }
 trap 'cleanup; rm -rf "$peers"' EXIT
 cp -r ../shared/peers/. "$peers/" && chmod -R u+w "$peers"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-setup() { # queues
-	cleanup
-	ip netns add $A && ip netns add $B
-	ip link add vA netns $A numtxqueues "$1" numrxqueues "$1" type veth peer name vB netns $B \
-		numtxqueues "$1" numrxqueues "$1"
-	for s in "$A vA" "$B vB"; do
-		set -- $s
-		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-	done
-	ip -n $B addr add 198.18.0.2/24 dev vB
-}
-rxp() { ip netns exec $B cat /sys/class/net/vB/statistics/rx_packets; }
+source bench/veth_lib.sh # (the working directory is the repository root)
+setup() { veth_setup "$@"; }
+rxp() { veth_rx_packets; }
 
 # pp PEER SIZE QUEUES REAP: Mpps counted by the peer
 pp() {

@@ -227,9 +227,7 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 		if (PP_UNLIKELY(skb->sk && skb->frag)) {
 			/* a socket's chain: the frames past the first have
 			 * left r_ip too (the send-room books, pp__sock_tx_room()) */
-			uint64_t b;
-
-			l->tx_out_extra += pp__skb_chain_len(skb->frag, &b);
+			l->tx_out_extra += pp__skb_chain_frames(skb->frag);
 		}
 		skb->sk = NULL;
 		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh))) {

@@ -25,6 +25,8 @@
 #include <assert.h>
 #include <stdint.h>
 
+#include <pktpipe/skb.h>
+
 /* Shares of a lane's frame bytes, as divisors. */
 #define PP_HOLD_REASM_DIV 8
 #define PP_HOLD_NEIGH_DIV 8
@@ -39,6 +41,17 @@ static_assert(2 * (PP_HOLD_REASM_DIV * PP_HOLD_NEIGH_DIV + PP_HOLD_REASM_DIV * P
 static inline uint64_t pp__hold_share(uint32_t frames, uint32_t frame_size, unsigned int div)
 {
 	return (uint64_t)frames * frame_size / div;
+}
+
+/* pp__hold_truesize() - what a hold charges for @skb and its fragment chain
+ * (cf. the truesize of a frag_list skb, which counts every member). */
+static inline uint32_t pp__hold_truesize(const struct pp_skb *skb)
+{
+	uint32_t n = 0;
+
+	for (; skb; skb = skb->frag)
+		n += pp_skb_truesize(skb);
+	return n;
 }
 
 /* Per-object bounds inside the shares (Linux 6.x defaults). */

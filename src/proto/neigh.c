@@ -49,6 +49,7 @@
 
 #include "core/time.h"
 #include "proto/arp.h"
+#include "proto/limits.h"
 #include "proto/neigh.h"
 
 #define DEF_UNRES_QLEN 101
@@ -868,17 +869,6 @@ static inline void held_add(struct pp_neigh_lane *nl, int64_t d)
 	__atomic_store_n(&nl->stats.held_bytes, nl->held_bytes, __ATOMIC_RELAXED);
 }
 
-/* truesize of an skb and its fragment chain (cf. skb->truesize of a
- * frag_list skb, which counts every member) */
-static uint32_t chain_truesize(const struct pp_skb *skb)
-{
-	uint32_t n = 0;
-
-	for (; skb; skb = skb->frag)
-		n += pp_skb_truesize(skb);
-	return n;
-}
-
 static struct pend *pend_find(struct pp_neigh_lane *nl, uint32_t ip)
 {
 	if (!(nl->bloom & bloom_bit(ip)))
@@ -933,7 +923,7 @@ static uint64_t emit_now(struct emit *c)
 static struct pp_skb *pend_pop(struct pp_neigh_lane *nl, struct pend *q)
 {
 	struct pp_skb *skb = q->head;
-	uint32_t sz = chain_truesize(skb);
+	uint32_t sz = pp__hold_truesize(skb);
 
 	q->head = skb->next;
 	if (!q->head)
@@ -967,7 +957,7 @@ static void pend_add(struct emit *c, struct pend *q, struct pp_skb *skb, enum pp
 {
 	struct pp_neigh_lane *nl = c->nl;
 	const struct pp_neigh_params *p = &nl->t->p;
-	uint32_t sz = chain_truesize(skb);
+	uint32_t sz = pp__hold_truesize(skb);
 
 	if (PP_UNLIKELY(sz > p->unres_qlen_bytes || sz > nl->hold_max)) {
 		/* alone over a bound: the kernel would queue it and flush the

@@ -59,11 +59,8 @@ uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int 
 {
 	uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)skbs, n);
 
-	for (uint32_t i = ok; PP_UNLIKELY(extra && i < n); i++) {
-		uint64_t b;
-
-		extra -= pp__skb_chain_len(skbs[i], &b) - 1; /* kept by the caller */
-	}
+	for (uint32_t i = ok; PP_UNLIKELY(extra && i < n); i++)
+		extra -= pp__skb_chain_frames(skbs[i]) - 1; /* kept by the caller */
 	l->tx_in_extra += extra;
 	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)ok);
 	if (!(flags & PP_MSG_MORE) || pp_ring_count(l->r_ip) >= PP_BURST) {
@@ -442,15 +439,6 @@ int pp__socks_init(struct pp_stack *st)
 static_assert((2ull * PP_SOCK_RMEM_MAX) / PP_FRAME_2K + 1 <= PP_SOCK_RCVQ,
 	      "a socket receive ring holds every datagram rcvbuf admits");
 
-static inline uint32_t chain_truesize(const struct pp_skb *skb)
-{
-	uint32_t n = 0;
-
-	for (; skb; skb = skb->frag)
-		n += pp_skb_truesize(skb);
-	return n;
-}
-
 static inline void rmem_uncharge(struct pp_sock *sk, struct pp_lane *from, uint32_t size)
 {
 	atomic_fetch_sub_explicit(&sk->rmem_alloc, size, memory_order_relaxed);
@@ -465,7 +453,7 @@ static void sock_free_rq(struct pp_sock *sk)
 		if (!sk->rq[k])
 			continue;
 		while ((p = pp_ring_dequeue(sk->rq[k]))) {
-			rmem_uncharge(sk, &sk->st->lanes[k], chain_truesize(p));
+			rmem_uncharge(sk, &sk->st->lanes[k], pp__hold_truesize(p));
 			pp_skb_free(sk->lane->cache, p);
 		}
 		pp_ring_destroy(sk->rq[k]);
@@ -538,7 +526,7 @@ struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport)
 int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb)
 {
 	struct pp_ring *r = sk->rq[from->id];
-	uint32_t size = chain_truesize(skb);
+	uint32_t size = pp__hold_truesize(skb);
 	uint32_t rcvbuf = __atomic_load_n(&sk->rcvbuf, __ATOMIC_RELAXED);
 
 	if (PP_UNLIKELY(!r))
@@ -572,7 +560,7 @@ static struct pp_skb *sock_rq_pop(struct pp_sock *sk)
 		if (skb) {
 			/* off the queue: its memory is no longer held for the
 			 * socket (cf. skb_consume_udp() -> udp_rmem_release()) */
-			rmem_uncharge(sk, &sk->st->lanes[k], chain_truesize(skb));
+			rmem_uncharge(sk, &sk->st->lanes[k], pp__hold_truesize(skb));
 			sk->rq_next = (uint16_t)((k + 1) % nl);
 			return skb;
 		}

@@ -237,17 +237,13 @@ void pp__socks_fini(struct pp_stack *st);
 
 struct pp_reasm;
 
-/* pp__skb_chain_len() - frames of @skb's fragment chain, and their bytes. */
-static inline uint32_t pp__skb_chain_len(const struct pp_skb *skb, uint64_t *bytes)
+/* pp__skb_chain_frames() - frames of @skb's fragment chain (@skb included). */
+static inline uint32_t pp__skb_chain_frames(const struct pp_skb *skb)
 {
 	uint32_t n = 0;
-	uint64_t b = 0;
 
-	for (; skb; skb = skb->frag) {
+	for (; skb; skb = skb->frag)
 		n++;
-		b += skb->len;
-	}
-	*bytes = b;
 	return n;
 }
 
