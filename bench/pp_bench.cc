@@ -4,7 +4,7 @@
  * (bench/bench.h; cf. DPDK app/test/test_ring_perf.c for what is measured).
  *
  * It registers every struct pp_bench_def that bench_<x>.c exports through
- * pp_bench_<x>_defs() for x in ring, pool, route, journey; the declarations
+ * pp_bench_<x>_defs() for x in ring, pool, route, journey, timer; the declarations
  * are weak, so a family whose file does not exist adds nothing. For each
  * case:
  *   - setup(param) runs once, the first time Google Benchmark runs the case;
@@ -52,6 +52,7 @@ __attribute__((weak)) const struct pp_bench_def *pp_bench_ring_defs(size_t *n);
 __attribute__((weak)) const struct pp_bench_def *pp_bench_pool_defs(size_t *n);
 __attribute__((weak)) const struct pp_bench_def *pp_bench_route_defs(size_t *n);
 __attribute__((weak)) const struct pp_bench_def *pp_bench_journey_defs(size_t *n);
+__attribute__((weak)) const struct pp_bench_def *pp_bench_timer_defs(size_t *n);
 }
 
 namespace {
@@ -366,6 +367,7 @@ int main(int argc, char **argv)
 	register_family(pp_bench_pool_defs);
 	register_family(pp_bench_route_defs);
 	register_family(pp_bench_journey_defs);
+	register_family(pp_bench_timer_defs);
 
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
