@@ -19,6 +19,13 @@
 
 #include "core/timer.h"
 
+/* idx must tell every bucket from the lists; the header promises 40 bytes */
+_Static_assert(PP_TIMER_BUCKETS < PP__TIMER_IDX_LIST, "bucket index collides with the list mark");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct pp_timer) == 40, "struct pp_timer grew");
+/* the range's end plus a top-level granule stays far below the end-of-time tick */
+_Static_assert(PP__TIMER_TICK_MAX + PP_TIMER_RANGE_TICKS + PP_TIMER_LVL_GRAN(PP_TIMER_LEVELS - 1) <
+	       PP__TIMER_TICK_END, "end-of-time tick too small");
+
 int pp_timer_init(struct pp_timer *t, pp_timer_fn fn)
 {
 	if (!t || !fn)

@@ -335,7 +335,7 @@ int pp_timer_wheel_init(struct pp_timer_wheel *w, uint64_t now_ns);
  * without reading the clock). @now_ns must not go backwards (a smaller one
  * does nothing wrong, but fires nothing).
  * Return: how many timers fired (capped at INT_MAX), -EINVAL if @w is NULL
- * or not initialised, -EBUSY if called from a callback.
+ * or not initialised (zeroed, or after fini), -EBUSY if called from a callback.
  * Context: @w's thread.
  */
 static inline int pp_timer_wheel_run(struct pp_timer_wheel *w, uint64_t now_ns)
