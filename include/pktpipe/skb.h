@@ -28,12 +28,15 @@
  * for a transport, the write-queue link of an original (below). An original
  * never enters the TX path, so the two uses of `next` never meet on one frame.
  *
- * Retransmission: originals and transmit copies (cf. tcp_transmit_skb(),
- * which pskb_copy()s a segment whose clone is still busy, skb_cloned(), and
- * skb_still_in_host_queue()). A reliable transport keeps each segment until
- * it is acknowledged and may send it again while an earlier transmission is
- * still on the NIC's TX ring, which reads the frame's bytes until its
- * completion is reaped. So:
+ * Retransmission: originals and transmit copies (cf. __tcp_transmit_skb(),
+ * which pskb_copy()s a segment whose earlier clone is still alive,
+ * skb_cloned(), instead of cloning it again). A reliable transport keeps each
+ * segment until it is acknowledged and may send it again while an earlier
+ * transmission is still on the NIC's TX ring, which reads the frame's bytes
+ * until its completion is reaped. (The kernel's skb_still_in_host_queue()
+ * lets TCP put off such a retransmission while the clone still waits in a
+ * qdisc or driver queue; a transport here may do the same, but the rule
+ * below is safe without it.) So:
  *  - The segment on the write queue, the "original", holds the payload only
  *    (with headroom reserved, unused) and belongs to the socket. It is NEVER
  *    handed to the TX path: no stage pushes, pulls, links or frees it.
@@ -59,8 +62,8 @@
  * Future path, not taken now: zero-copy retransmission, the headers in a
  * fresh frame and the payload referenced (refcount) in the original's frame,
  * needs one packet in two TX descriptors: AF_XDP multi-buffer (XDP_USE_SG on
- * bind, XDP_PKT_CONTD in every descriptor but the last) and a driver that
- * takes it. It is not worth it here: veth has no zero-copy, in copy mode the
+ * bind, XDP_PKT_CONTD in every descriptor but the last) and, for zero copy,
+ * a driver that supports it. It is not worth it here: veth has no zero-copy, in copy mode the
  * kernel copies every frame into an skb anyway, and a segment is one frame of
  * at most ~1.5 KB, so the copy costs one memcpy per transmission while
  * multi-buffer costs a descriptor, a frag-aware completion and a refcount
@@ -81,6 +84,9 @@
  *   --------------------------------+---------------------------------------
  *   pp_skb_alloc*, pp_skb_free* (c) | the same calls on any other cache
  *   pp_skb_* buffer calls           | anything not touching the same skb
+ *   pp_skb_tx_copy (c, orig)        | copies of orig on other caches, and the
+ *                                   | NIC reading earlier copies; not a
+ *                                   | writer of orig
  *   pp_pool_stats                   | anything (counters are snapshots)
  *   pp_pool_create, pp_pool_destroy | nothing on that pool
  *
