@@ -467,6 +467,324 @@ static void test_free_burst_and_drop(void **state)
 	assert_int_equal(st.bad_free, 0);
 }
 
+/* ---- transmit copies (pp_skb_tx_copy) ------------------------------------ */
+
+/* An original as a transport keeps it: payload after the pool's headroom,
+ * metadata set, linked on a write queue. */
+static void make_original(struct pp_skb *o, uint32_t len, uint8_t tag)
+{
+	uint8_t *d = pp_skb_put(o, len);
+
+	assert_non_null(d);
+	for (uint32_t i = 0; i < len; i++)
+		d[i] = (uint8_t)(tag + i * 7);
+	o->hash = 0xdeadbeef;
+	o->prio = 6;
+	o->queue = 3;
+	o->flags = PP_SKB_F_NOROUTE | PP_SKB_F_CSUM_OK;
+	o->nexthop = 0x0100000a;
+	o->sk = (void *)o; /* any non-NULL token */
+	o->tstamp = 123456789;
+	o->next = NULL;
+}
+
+/* A snapshot of everything an original is: its metadata line and its frame
+ * after it. */
+struct snap {
+	uint8_t meta[PP_SKB_META];
+	uint8_t bytes[PP_FRAME_4K];
+	uint32_t n;
+};
+
+static void snap_take(struct snap *sn, const struct pp_skb *o)
+{
+	sn->n = (uint32_t)o->end - PP_SKB_META;
+	memcpy(sn->meta, (const void *)o, PP_SKB_META);
+	memcpy(sn->bytes, (const uint8_t *)o + PP_SKB_META, sn->n);
+}
+
+static void snap_check(const struct snap *sn, const struct pp_skb *o)
+{
+	assert_memory_equal(sn->meta, (const void *)o, PP_SKB_META);
+	assert_memory_equal(sn->bytes, (const uint8_t *)o + PP_SKB_META, sn->n);
+}
+
+static void stats_equal(const struct pp_pool_stats *a, const struct pp_pool_stats *b)
+{
+	assert_int_equal(a->allocs, b->allocs);
+	assert_int_equal(a->frees, b->frees);
+	assert_int_equal(a->alloc_fail, b->alloc_fail);
+	assert_int_equal(a->bad_free, b->bad_free);
+	assert_int_equal(a->in_use, b->in_use);
+}
+
+/* Bad arguments: NULL, nothing allocated, nothing counted, the original as
+ * it was. */
+static void test_tx_copy_bad_args(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *o = f->a, *ch;
+	struct pp_pool_stats st0, st;
+	static struct snap sn;
+	uint32_t room = pp_skb_tx_copy_room(f->c);
+	/* a frame-sized buffer outside the pool, looking like an skb */
+	static union {
+		struct pp_skb skb;
+		uint8_t b[PP_FRAME_2K];
+	} foreign;
+
+	make_original(o, 100, 1);
+	snap_take(&sn, o);
+	pp_pool_stats(f->pool, &st0);
+
+	assert_null(pp_skb_tx_copy(NULL, o, 0));
+	assert_null(pp_skb_tx_copy(f->c, NULL, 0));
+	memcpy(&foreign.skb, o, sizeof(*o));
+	assert_null(pp_skb_tx_copy(f->c, &foreign.skb, 0));
+	/* not the start of a frame */
+	assert_null(pp_skb_tx_copy(f->c, (const struct pp_skb *)((const uint8_t *)o + 64), 0));
+	/* headroom alone too big, and by one byte with the payload */
+	assert_null(pp_skb_tx_copy(f->c, o, room + 1));
+	assert_null(pp_skb_tx_copy(f->c, o, UINT32_MAX));
+	assert_null(pp_skb_tx_copy(f->c, o, room - 100 + 1));
+	assert_null(pp_skb_tx_copy(f->c, o, 65536));
+	pp_pool_stats(f->pool, &st);
+	stats_equal(&st, &st0);
+	snap_check(&sn, o);
+
+	/* a fragment chain is not a segment */
+	ch = pp_skb_alloc(f->c);
+	assert_non_null(ch);
+	o->frag = ch;
+	snap_take(&sn, o);
+	pp_pool_stats(f->pool, &st0);
+	assert_null(pp_skb_tx_copy(f->c, o, 0));
+	pp_pool_stats(f->pool, &st);
+	stats_equal(&st, &st0);
+	snap_check(&sn, o);
+	o->frag = NULL;
+	pp_skb_free(f->c, ch);
+
+	/* a freed frame (a use after free) */
+	assert_int_equal(ch->state, PP_SKB_FREE);
+	pp_pool_stats(f->pool, &st0);
+	assert_null(pp_skb_tx_copy(f->c, ch, 0));
+	pp_pool_stats(f->pool, &st);
+	stats_equal(&st, &st0);
+}
+
+/* A freer owns no frames: a caller bug, not an empty pool. Another lane's
+ * original is fine: the copy goes home to the copying lane. */
+static void test_tx_copy_freer_and_other_lane(void **state)
+{
+	struct pp_pool_opts opt = {
+		.sz = sizeof(opt), .frames_per_lane = 32, .nlanes = 2, .nfreers = 1,
+		.flags = PP_POOL_F_NO_HUGEPAGES,
+	};
+	struct pp_pool *pool;
+	struct pp_pool_cache *l0, *l1, *fr;
+	struct pp_pool_stats st0, st;
+	struct pp_skb *o, *cp;
+
+	(void)state;
+	assert_int_equal(pp_pool_create(&opt, &pool), 0);
+	l0 = pp_pool_cache(pool, 0);
+	l1 = pp_pool_cache(pool, 1);
+	fr = pp_pool_cache(pool, 2);
+	o = pp_skb_alloc(l1);
+	assert_non_null(o);
+	make_original(o, 200, 9);
+	pp_pool_stats(pool, &st0);
+	assert_null(pp_skb_tx_copy(fr, o, 64));
+	pp_pool_stats(pool, &st);
+	stats_equal(&st, &st0); /* not even an alloc_fail */
+
+	cp = pp_skb_tx_copy(l0, o, 64);
+	assert_non_null(cp);
+	assert_int_equal(cp->owner, 0);
+	assert_int_equal(o->owner, 1);
+	assert_memory_equal(pp_skb_data(cp), pp_skb_data(o), 200);
+	pp_skb_free(fr, cp);	/* a completion thread frees it: home to lane 0 */
+	pp_skb_free(l1, o);	/* acked */
+	pp_pool_stats(pool, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.bad_free, 0);
+	pp_pool_destroy(pool);
+}
+
+/* Pool empty: NULL, counted as an alloc failure, the original untouched;
+ * the same call succeeds once a frame comes home (the caller's retry). */
+static void test_tx_copy_pool_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *o = f->a, *rest[64], *cp;
+	struct pp_pool_stats st0, st;
+	static struct snap sn;
+	uint32_t n;
+
+	make_original(o, 1460, 3);
+	n = pp_skb_alloc_burst(f->c, rest, 64);
+	assert_int_equal(n, 62); /* all but a and next */
+	snap_take(&sn, o);
+	pp_pool_stats(f->pool, &st0);
+	assert_null(pp_skb_tx_copy(f->c, o, PP_SKB_HEADROOM));
+	pp_pool_stats(f->pool, &st);
+	assert_int_equal(st.alloc_fail, st0.alloc_fail + 1);
+	assert_int_equal(st.allocs, st0.allocs);
+	assert_int_equal(st.in_use, st0.in_use);
+	snap_check(&sn, o);
+
+	pp_skb_free(f->c, rest[--n]);
+	cp = pp_skb_tx_copy(f->c, o, PP_SKB_HEADROOM);
+	assert_non_null(cp);
+	assert_ptr_equal(cp, rest[n]); /* the frame that came home */
+	assert_memory_equal(pp_skb_data(cp), pp_skb_data(o), 1460);
+	snap_check(&sn, o);
+	pp_skb_free(f->c, cp);
+	pp_skb_free_burst(f->c, rest, n);
+}
+
+/* The room every frame has, and a copy that fills it to the frame's last
+ * byte: the frame after the metadata line of colour 3, the smallest one. */
+static void tx_copy_exact(struct fixture *f, uint32_t headroom)
+{
+	struct pp_skb *o, *x, *y, *cp;
+	uint32_t room = pp_skb_tx_copy_room(f->c), len = room - headroom;
+	static struct snap sn;
+
+	assert_int_equal(room, f->fsz - PP_FRAME_COLOUR_MAX - PP_SKB_META);
+	/* frames 2, 3, 4 in address order; 3 (colour 3) goes back for the copy */
+	o = pp_skb_alloc(f->c);
+	x = pp_skb_alloc(f->c);
+	y = pp_skb_alloc(f->c);
+	assert_non_null(y);
+	assert_ptr_equal((uint8_t *)x, (uint8_t *)f->a + 3 * f->fsz + pp_frame_colour(3));
+	memset((uint8_t *)y + PP_SKB_META, CANARY, y->end - PP_SKB_META);
+	/* the original's own frame (colour 2) is larger; its headroom is its
+	 * own business (the copy's is asked for), so it takes the whole frame */
+	assert_non_null(pp_skb_push(o, pp_skb_headroom(o)));
+	assert_int_equal(pp_skb_trim(o, 0), 0);
+	make_original(o, len, 5);
+	snap_take(&sn, o);
+	pp_skb_free(f->c, x);
+
+	cp = pp_skb_tx_copy(f->c, o, headroom);
+	assert_ptr_equal(cp, x);
+	assert_int_equal(cp->data_off, PP_SKB_META + headroom);
+	assert_int_equal(cp->len, len);
+	assert_int_equal(pp_skb_headroom(cp), headroom);
+	assert_int_equal(pp_skb_tailroom(cp), 0);
+	assert_ptr_equal(pp_skb_tail(cp), (uint8_t *)cp - pp_frame_colour(3) + f->fsz);
+	assert_memory_equal(pp_skb_data(cp), pp_skb_data(o), len);
+	for (uint32_t i = 0; i < (uint32_t)y->end - PP_SKB_META; i++)
+		if (((uint8_t *)y)[PP_SKB_META + i] != CANARY)
+			fail_msg("canary byte %u of the frame after the copy overwritten", i);
+	/* the whole headroom can take headers */
+	if (headroom)
+		assert_ptr_equal(pp_skb_push(cp, headroom), (uint8_t *)cp + PP_SKB_META);
+	snap_check(&sn, o);
+	assert_int_equal(cp->state, PP_SKB_ALLOCATED);
+	/* in reverse (LIFO): the next call gets frames 2, 3, 4 again */
+	pp_skb_free(f->c, y);
+	pp_skb_free(f->c, cp);
+	pp_skb_free(f->c, o);
+}
+
+static void test_tx_copy_exact(void **state)
+{
+	struct fixture *f = *state;
+
+	tx_copy_exact(f, 0);
+	tx_copy_exact(f, f->c->headroom);
+	tx_copy_exact(f, 1);
+	/* an empty payload is a copy too (a bare ACK or FIN has none) */
+	struct pp_skb *cp = pp_skb_tx_copy(f->c, f->a, pp_skb_tx_copy_room(f->c));
+
+	assert_non_null(cp);
+	assert_int_equal(cp->len, 0);
+	assert_int_equal(pp_skb_headroom(cp), pp_skb_tx_copy_room(f->c));
+	assert_int_equal(pp_skb_tailroom(cp), cp->end - PP_SKB_META - pp_skb_tx_copy_room(f->c));
+	pp_skb_free(f->c, cp);
+}
+
+static void test_tx_copy_room(void **state)
+{
+	(void)state;
+	assert_int_equal(pp_skb_tx_copy_room(NULL), 0);
+	struct pp_pool_opts o = {.sz = sizeof(o), .frames_per_lane = 32, .frame_size = PP_FRAME_2K,
+				 .flags = PP_POOL_F_NO_HUGEPAGES};
+	struct pp_pool *p;
+
+	assert_int_equal(pp_pool_create(&o, &p), 0);
+	/* an MSS of 1460 with Ethernet + IPv4 + TCP with options in front */
+	assert_int_equal(pp_skb_tx_copy_room(pp_pool_cache(p, 0)), 1792);
+	assert_true(pp_skb_tx_copy_room(pp_pool_cache(p, 0)) >= 1460 + PP_SKB_HEADROOM);
+	pp_pool_destroy(p);
+	o.frame_size = PP_FRAME_4K;
+	assert_int_equal(pp_pool_create(&o, &p), 0);
+	assert_int_equal(pp_skb_tx_copy_room(pp_pool_cache(p, 0)), 3840);
+	pp_pool_destroy(p);
+}
+
+/* The normal case: the copy has the payload and the metadata a transport
+ * needs, nothing of the TX path's state; pushing headers into two copies
+ * leaves the original as it was. */
+static void test_tx_copy_normal(void **state)
+{
+	struct fixture *f = *state;
+	struct pp_skb *o = f->a, *cp[2];
+	static struct snap sn;
+
+	make_original(o, 1460, 11);
+	o->next = f->next;	/* on a write queue */
+	o->mac_off = 70;	/* stale offsets must not travel */
+	o->net_off = 84;
+	o->trans_off = 104;
+	o->drop_reason = 1;
+	snap_take(&sn, o);
+	for (int i = 0; i < 2; i++) {
+		cp[i] = pp_skb_tx_copy(f->c, o, PP_SKB_HEADROOM);
+		assert_non_null(cp[i]);
+		assert_ptr_not_equal(cp[i], o);
+		assert_int_equal(atomic_load(&cp[i]->refcnt), 1);
+		assert_int_equal(cp[i]->state, PP_SKB_ALLOCATED);
+		assert_int_equal(cp[i]->owner, 0);
+		assert_int_equal(cp[i]->data_off, PP_SKB_META + PP_SKB_HEADROOM);
+		assert_int_equal(cp[i]->len, 1460);
+		assert_memory_equal(pp_skb_data(cp[i]), pp_skb_data(o), 1460);
+		assert_int_equal(cp[i]->hash, 0xdeadbeef);
+		assert_int_equal(cp[i]->prio, 6);
+		assert_int_equal(cp[i]->flags, PP_SKB_F_NOROUTE);
+		assert_int_equal(cp[i]->nexthop, 0x0100000a);
+		assert_ptr_equal(cp[i]->sk, o);
+		assert_int_equal(cp[i]->tstamp, 123456789);
+		assert_int_equal(cp[i]->queue, 0);
+		assert_null(cp[i]->next);
+		assert_null(cp[i]->frag);
+		assert_int_equal(cp[i]->mac_off, 0);
+		assert_int_equal(cp[i]->net_off, 0);
+		assert_int_equal(cp[i]->trans_off, 0);
+		assert_int_equal(cp[i]->drop_reason, 0);
+		/* the TX path builds its headers in the copy */
+		uint8_t *h = pp_skb_push(cp[i], 54);
+
+		assert_non_null(h);
+		memset(h, 0x40 + i, 54);
+		cp[i]->mac_off = pp_skb_offset(cp[i], h);
+		cp[i]->next = cp[i]; /* and queues it */
+		snap_check(&sn, o);
+	}
+	assert_ptr_not_equal(cp[0], cp[1]);
+	/* same payload, each with its own headers */
+	assert_memory_equal(pp_skb_data(cp[0]) + 54, pp_skb_data(cp[1]) + 54, 1460);
+	assert_int_not_equal(pp_skb_data(cp[0])[0], pp_skb_data(cp[1])[0]);
+	cp[0]->next = cp[1]->next = NULL;
+	pp_skb_free_burst(f->c, cp, 2);
+	/* acked: the original goes on its own, after its copies or before */
+	snap_check(&sn, o);
+	o->next = NULL;
+}
+
 int main(void)
 {
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -497,6 +815,16 @@ int main(void)
 		T(test_frag_chain_free, setup_2k),
 		T(test_frag_chain_shared_member, setup_2k),
 		T(test_free_burst_and_drop, setup_2k),
+		T(test_tx_copy_bad_args, setup_2k),
+		T(test_tx_copy_bad_args, setup_4k),
+		T(test_tx_copy_freer_and_other_lane, setup_2k),
+		T(test_tx_copy_pool_empty, setup_2k),
+		T(test_tx_copy_room, setup_2k),
+		T(test_tx_copy_exact, setup_2k),
+		T(test_tx_copy_exact, setup_4k),
+		T(test_tx_copy_exact, setup_2k_hr256),
+		T(test_tx_copy_normal, setup_2k),
+		T(test_tx_copy_normal, setup_4k),
 	};
 #undef T
 	return cmocka_run_group_tests_name("skb", tests, NULL, NULL);

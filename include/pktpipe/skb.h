@@ -14,6 +14,62 @@
  * The journey prepends headers into the headroom with pp_skb_push() (UDP,
  * IPv4, Ethernet), as the kernel's skb_push() does.
  *
+ * Metadata and bytes live in the frame, so whoever holds a frame holds both:
+ * a reference (pp_skb_get()) shares data_off, len, next, frag and the header
+ * offsets as well as the bytes. Unlike the kernel, where a clone has a
+ * struct sk_buff of its own over shared data, there is no private metadata
+ * to push into. Hence the rules below.
+ *
+ * Links. `frag` links the IPv4 fragments of one datagram only, each fragment
+ * a frame with its own IPv4 header (cf. skb_shinfo()->frag_list as
+ * ip_do_fragment() leaves it); nothing else is ever chained on it. `next` is
+ * the transient link of whoever owns the skb right now in the TX path (a
+ * qdisc band, a neighbour's pending queue; a NIC clears it on completion) and,
+ * for a transport, the write-queue link of an original (below). An original
+ * never enters the TX path, so the two uses of `next` never meet on one frame.
+ *
+ * Retransmission: originals and transmit copies (cf. __tcp_transmit_skb(),
+ * which pskb_copy()s a segment whose earlier clone is still alive,
+ * skb_cloned(), instead of cloning it again). A reliable transport keeps each
+ * segment until it is acknowledged and may send it again while an earlier
+ * transmission is still on the NIC's TX ring, which reads the frame's bytes
+ * until its completion is reaped. (The kernel's skb_still_in_host_queue()
+ * lets TCP put off such a retransmission while the clone still waits in a
+ * qdisc or driver queue; a transport here may do the same, but the rule
+ * below is safe without it.) So:
+ *  - The segment on the write queue, the "original", holds the payload only
+ *    (with headroom reserved, unused) and belongs to the socket. It is NEVER
+ *    handed to the TX path: no stage pushes, pulls, links or frees it.
+ *  - Every transmission, the first one included, is a "transmit copy":
+ *    pp_skb_tx_copy() puts the payload into a fresh frame after the headroom
+ *    asked for, with the metadata a transport needs, and the TX path owns
+ *    that copy alone (pushes TCP/IPv4/Ethernet into it, queues it on `next`,
+ *    frees it on completion or drop).
+ *  - The original's bytes and metadata are never written by the TX path, so
+ *    any number of copies may be in flight at once; the transport frees the
+ *    original when it is acknowledged, whether its copies have completed or
+ *    not (each copy goes home on its own).
+ *  - A TCP segment is exactly one frame (MSS <= frame room, see
+ *    pp_skb_tx_copy_room()): there is no segment chain, and an original with
+ *    a fragment chain is refused.
+ * Retransmitting a reference of the original instead (pp_skb_get() and push
+ * the headers again) is wrong: the push moves data_off and len of the one
+ * skb every holder sees and rewrites the header bytes under a transmission
+ * the NIC may still be reading; tests/test_retransmit.c pins that hazard.
+ * pp_skb_get() is for holders that only read (a pcap tap, a queue that
+ * hands the same frame on unchanged).
+ *
+ * Future path, not taken now: zero-copy retransmission, the headers in a
+ * fresh frame and the payload referenced (refcount) in the original's frame,
+ * needs one packet in two TX descriptors: AF_XDP multi-buffer (XDP_USE_SG on
+ * bind, XDP_PKT_CONTD in every descriptor but the last) and, for zero copy,
+ * a driver that supports it. It is not worth it here: veth has no zero-copy, in copy mode the
+ * kernel copies every frame into an skb anyway, and a segment is one frame of
+ * at most ~1.5 KB, so the copy costs one memcpy per transmission while
+ * multi-buffer costs a descriptor, a frag-aware completion and a refcount
+ * per packet on every NIC. The layout needs no change for it: `frag` would
+ * link the payload frame, as it links fragments today.
+ *
  * Frames belong to lanes. A pool has `nlanes` allocating caches, each owning
  * an equal share of the frames on a private LIFO stack, and `nfreers` caches
  * that only free (completion threads, stage threads of a split lane). A frame
@@ -28,6 +84,9 @@
  *   --------------------------------+---------------------------------------
  *   pp_skb_alloc*, pp_skb_free* (c) | the same calls on any other cache
  *   pp_skb_* buffer calls           | anything not touching the same skb
+ *   pp_skb_tx_copy (c, orig)        | copies of orig on other caches, and the
+ *                                   | NIC reading earlier copies; not a
+ *                                   | writer of orig
  *   pp_pool_stats                   | anything (counters are snapshots)
  *   pp_pool_create, pp_pool_destroy | nothing on that pool
  *
@@ -94,12 +153,23 @@ enum {
  * Fields a stage may read and write: next, frag, hash, queue, prio, flags,
  * mac_off, net_off, trans_off, frag_off, nexthop, sk, tstamp. The buffer
  * fields (data_off, len) change only through pp_skb_{reserve,push,pull,put,
- * trim}; owner, end, state and refcnt belong to the pool.
+ * trim}; owner, end, state and refcnt belong to the pool. A stage writes
+ * only an skb it owns alone: a transmit copy, never a transport's original
+ * (see "Retransmission" above).
+ *
+ * Layout: the line is full (64 of 64 bytes), and it needs no field for
+ * retransmission: the write-queue link of an original and the TX path's link
+ * can share `next` because an original never enters the TX path, and a
+ * per-holder data_off (what a kernel clone has) cannot live in a frame that
+ * every holder shares, whatever the layout; the copy is what gives each
+ * transmission its own.
  */
 struct pp_skb {
 	/* hot */
-	struct pp_skb *next;	/* queue linkage: qdisc band, neighbour queue, write queue */
-	struct pp_skb *frag;	/* next fragment of the same datagram, or NULL */
+	struct pp_skb *next;	/* owner's queue link: qdisc band, neighbour queue (TX path);
+				 * write queue (an original, never in the TX path) */
+	struct pp_skb *frag;	/* next IPv4 fragment of the same datagram, or NULL; never
+				 * a segment chain (a TCP segment is one frame) */
 	/* hot */
 	uint16_t data_off;	/* data start, from the frame start */
 	uint16_t len;		/* bytes of data in this frame */
@@ -243,9 +313,11 @@ static inline uint16_t pp_skb_offset(const struct pp_skb *skb, const void *p)
 }
 
 /**
- * pp_skb_get() - take one more reference (cf. skb_get()): the TCP retransmit
- * queue keeps an skb that is also on its way to the NIC; the frame returns to
- * the pool only when every holder has freed it.
+ * pp_skb_get() - take one more reference (cf. skb_get()): the frame returns
+ * to the pool only when every holder has freed it. A reference shares the
+ * metadata too (data_off, len, next, frag): while the skb is shared, at most
+ * one holder may write it and the others only read, so a reference is NOT how
+ * a transport retransmits; pp_skb_tx_copy() is (see "Retransmission" above).
  * Return: @skb.
  * Context: any thread that holds a reference.
  */
@@ -602,6 +674,56 @@ static inline void pp_skb_drop(struct pp_pool_cache *c, struct pp_skb *skb, enum
 	skb->drop_reason = (uint8_t)why;
 	pp_skb_free(c, skb);
 }
+
+/* ---- transmit copies (cf. pskb_copy() in tcp_transmit_skb()) ------------ */
+
+/* Flags a transmit copy takes from its original; the rest are the TX path's
+ * own (FRAG: a copy is one frame) or RX only (CSUM_OK). */
+#define PP_SKB_F_TX_COPY PP_SKB_F_NOROUTE
+
+/**
+ * pp_skb_tx_copy_room() - bytes (headroom + payload) that every frame of
+ * @c's pool holds after its metadata: the frame size less the metadata and
+ * the largest colour offset. pp_skb_tx_copy() checks against it, so whether
+ * a copy fits never depends on which frame comes off the stack. 1792 for
+ * 2 KiB frames: an MSS of 1460 plus 128 bytes of headroom fits.
+ * Return: that room, or 0 for a NULL cache.
+ * Context: any.
+ */
+static inline uint32_t pp_skb_tx_copy_room(const struct pp_pool_cache *c)
+{
+	if (!c)
+		return 0;
+	return (1u << c->frame_shift) - PP_FRAME_COLOUR_MAX - PP_SKB_META;
+}
+
+/**
+ * pp_skb_tx_copy() - one transmission of the segment @orig: a fresh skb from
+ * lane cache @c holding @orig's data after @headroom bytes of headroom, for
+ * the TX path to push its headers into and own alone (see "Retransmission"
+ * at the top of this file). Call it for every transmission, the first one
+ * included; @orig is only read, so copies of it may be in flight on any
+ * number of TX rings while it stays on the write queue.
+ *
+ * The copy has: refcnt 1, data_off = PP_SKB_META + @headroom, @orig's len
+ * and bytes, and of @orig's metadata hash, prio, sk, nexthop, tstamp and the
+ * flags in PP_SKB_F_TX_COPY. Everything else is as a fresh skb's: next and
+ * frag NULL (the copy is alone), no header offsets (the TX path sets them as
+ * it pushes), queue 0 (queue selection picks one per transmission),
+ * drop_reason 0; owner is @c's lane, whoever owns @orig.
+ *
+ * Return: the copy; NULL when @c's lane has no free frame (counted in
+ * alloc_fail, nothing changed: retry when frames come home, as after a short
+ * pp_skb_alloc_burst()); NULL for bad arguments, with nothing allocated and
+ * nothing counted (-EINVAL in spirit: a caller bug, never a reason to
+ * retry): @c or @orig NULL, @c a freer (it owns no frames), @orig not an
+ * allocated frame of @c's pool, @orig with a fragment chain (a segment is one
+ * frame), or @headroom + @orig->len above pp_skb_tx_copy_room(@c).
+ * Context: the thread that owns lane cache @c and holds a reference on
+ * @orig; nobody writes @orig meanwhile.
+ */
+PP_API struct pp_skb *pp_skb_tx_copy(struct pp_pool_cache *c, const struct pp_skb *orig,
+				     uint32_t headroom);
 
 #ifdef __cplusplus
 }

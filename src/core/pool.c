@@ -308,3 +308,35 @@ void pp__pool_bad_free(struct pp_pool_cache *c, struct pp_skb *skb)
 	(void)skb;
 	PP_STAT_ADD(c->bad_free, 1);
 }
+
+/*
+ * The copy is made out of line: it is a memcpy of up to a frame, which a
+ * call does not change, and it keeps the header free of a second, long
+ * inline body. cf. pskb_copy() as tcp_transmit_skb() uses it: the headers
+ * are built by the caller afterwards, so only the payload is copied.
+ */
+struct pp_skb *pp_skb_tx_copy(struct pp_pool_cache *c, const struct pp_skb *orig,
+			      uint32_t headroom)
+{
+	uint32_t room = pp_skb_tx_copy_room(c);
+	struct pp_skb *skb;
+
+	/* pp__skb_valid() reads @orig only after its address proved to be a
+	 * frame of the region: a foreign pointer is never dereferenced */
+	if (PP_UNLIKELY(!c || !orig || !c->stack || !pp__skb_valid(c, orig) || orig->frag ||
+			headroom > room || orig->len > room - headroom))
+		return NULL;
+	skb = pp_skb_alloc(c);
+	if (PP_UNLIKELY(!skb))
+		return NULL; /* alloc_fail counted by the alloc */
+	skb->data_off = (uint16_t)(PP_SKB_META + headroom);
+	skb->len = orig->len;
+	memcpy(pp_skb_data(skb), pp_skb_data(orig), orig->len);
+	skb->hash = orig->hash;
+	skb->prio = orig->prio;
+	skb->flags = (uint8_t)(orig->flags & PP_SKB_F_TX_COPY);
+	skb->nexthop = orig->nexthop;
+	skb->sk = orig->sk;
+	skb->tstamp = orig->tstamp;
+	return skb;
+}
