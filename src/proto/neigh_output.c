@@ -184,7 +184,7 @@ static void xmit_one(struct emit *c, struct pp_skb *skb)
 				return;
 			}
 			/* held long enough: new traffic restarts resolution */
-			if (!pp__neigh_ent_reset(e, w, PP_NUD_INCOMPLETE, emit_now(c), emit_now(c)))
+			if (!ent_reset(e, w, PP_NUD_INCOMPLETE, emit_now(c), emit_now(c)))
 				continue;
 			s = PP_NUD_INCOMPLETE;
 		}

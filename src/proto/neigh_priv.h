@@ -222,19 +222,47 @@ static inline void maybe_stale(struct nent *e, uint64_t w, uint64_t now)
 }
 
 /*
- * pp__neigh_ent_reset() - the epoch of @w -> @state (INCOMPLETE or FAILED)
- * with no address and a fresh timer due at @deadline (cf. neigh_invalidate()
- * failing an entry, __neigh_event_send() restarting resolution of a failed
- * one). Return: true if we made the change.
+ * Install @nt as the timer word unless a newer epoch (seq) already did: the
+ * writer of each hw epoch installs its timer after its hw CAS, and a slower
+ * writer of an older epoch must not overwrite a newer one.
  */
-bool pp__neigh_ent_reset(struct nent *e, uint64_t w, unsigned int state, uint64_t deadline,
-			 uint64_t now);
+static inline void tmr_install(struct nent *e, uint64_t nt)
+{
+	uint64_t cur = atomic_load_explicit(&e->tmr, memory_order_relaxed);
+
+	for (;;) {
+		if ((int8_t)(uint8_t)(tmr_seq(nt) - tmr_seq(cur)) <= 0)
+			return;
+		if (atomic_compare_exchange_weak_explicit(&e->tmr, &cur, nt, memory_order_release,
+							  memory_order_relaxed))
+			return;
+	}
+}
+
+/*
+ * The epoch of @w -> @state (INCOMPLETE or FAILED) with no address and a
+ * fresh timer due at @deadline (cf. neigh_invalidate() failing an entry,
+ * __neigh_event_send() restarting resolution of a failed one). Inline: the
+ * output stage's restart was inline in one neigh.c, and a call there made
+ * the compiler spill on the resolved path (3 instructions a packet).
+ * Return: true if we made the change.
+ */
+static inline bool ent_reset(struct nent *e, uint64_t w, unsigned int state, uint64_t deadline,
+			     uint64_t now)
+{
+	unsigned int seq = hw_seq(w) + 1;
+
+	if (!ent_move(e, w, hw_make(0, state, seq), now))
+		return false;
+	tmr_install(e, tmr_make(seq, 0, deadline));
+	return true;
+}
 
 /* INCOMPLETE -> FAILED for the epoch of @w, held failed_hold_ns (cf.
  * neigh_invalidate()). Return: true if we made the change. */
 static inline bool ent_fail(struct pp_neigh_table *t, struct nent *e, uint64_t w, uint64_t now)
 {
-	return pp__neigh_ent_reset(e, w, PP_NUD_FAILED, now + t->p.failed_hold_ns, now);
+	return ent_reset(e, w, PP_NUD_FAILED, now + t->p.failed_hold_ns, now);
 }
 
 /*

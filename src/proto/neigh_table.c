@@ -107,24 +107,6 @@ static void ent_rcu_free(struct rcu_head *head)
 	atomic_fetch_sub_explicit(&t->pending_free, 1, memory_order_release);
 }
 
-/*
- * Install @nt as the timer word unless a newer epoch (seq) already did: the
- * writer of each hw epoch installs its timer after its hw CAS, and a slower
- * writer of an older epoch must not overwrite a newer one.
- */
-static void tmr_install(struct nent *e, uint64_t nt)
-{
-	uint64_t cur = atomic_load_explicit(&e->tmr, memory_order_relaxed);
-
-	for (;;) {
-		if ((int8_t)(uint8_t)(tmr_seq(nt) - tmr_seq(cur)) <= 0)
-			return;
-		if (atomic_compare_exchange_weak_explicit(&e->tmr, &cur, nt, memory_order_release,
-							  memory_order_relaxed))
-			return;
-	}
-}
-
 /* Unlink a live entry: hw -> NONE (one winner), unlink, reclaim after a
  * grace period. Return: true if we were the one. */
 static bool ent_kill(struct pp_neigh_table *t, struct nent *e, uint64_t w, bool defer)
@@ -258,17 +240,6 @@ struct nent *pp__neigh_ent_create(struct pp_neigh_table *t, uint32_t ip, uint64_
 	return e;
 }
 
-
-bool pp__neigh_ent_reset(struct nent *e, uint64_t w, unsigned int state, uint64_t deadline,
-			 uint64_t now)
-{
-	unsigned int seq = hw_seq(w) + 1;
-
-	if (!ent_move(e, w, hw_make(0, state, seq), now))
-		return false;
-	tmr_install(e, tmr_make(seq, 0, deadline));
-	return true;
-}
 
 /* An address a neighbour entry may have: unicast, not 0. */
 static bool target_ok(uint32_t ip)
