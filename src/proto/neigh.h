@@ -3,6 +3,12 @@
  * neigh.h (internal) - the neighbour table (IPv4 next hop -> Ethernet address)
  * and the neighbour output stage, cf. net/core/neighbour.c and net/ipv4/arp.c.
  *
+ * Three files implement it, one concern each: neigh_table.c (the table, its
+ * states, learning and collection), neigh_queue.c (a lane's pending queues,
+ * ARP requests and timers: pp__neigh_poll() and the pp__neigh_lane_*()
+ * calls) and neigh_output.c (the stage, pp__neigh_output()); neigh_priv.h
+ * holds what they share.
+ *
  * The table is an rculfhash (liburcu, QSBR flavour) of entries allocated from
  * a slab made at create time, so that a lane meeting a cold next hop creates
  * its entry without malloc or lock. An entry's address, state and timer live
