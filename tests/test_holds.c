@@ -97,9 +97,9 @@ static void feed(struct fx *fx, size_t len)
 	fx->o.n_l3 = fx->o.n_l2 = 0;
 	pp__rx_input(&fx->l->s_rx, &skb, 1, &fx->o);
 	if (fx->o.n_l3) {
-		uint32_t ok = pp_ring_enqueue_burst(fx->l->r_ip, (void *const *)fx->l3, fx->o.n_l3);
-
-		assert_int_equal(ok, fx->o.n_l3);
+		pp__lane_online();
+		pp__ip_queue_xmit(fx->l, fx->l3, fx->o.n_l3);
+		pp__lane_offline();
 	}
 	fx->l2_out += fx->o.n_l2;
 	pp_skb_free_burst(fx->l->cache, fx->l2, fx->o.n_l2); /* sent or not: counted */

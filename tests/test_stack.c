@@ -79,7 +79,7 @@ static void queue_sent(struct fx *fx, uint64_t *sent)
 	for (uint16_t q = 0; q < fx->st->ntxq; q++) {
 		struct pp_txq_stats ts;
 
-		pp__txq_stats(fx->st->txqs[q].txq, &ts);
+		pp__txq_stats(fx->st->dev.txqs[q].txq, &ts);
 		sent[q] = ts.sent;
 	}
 }
@@ -576,7 +576,7 @@ static void test_close_leaves_no_named_packets(void **state)
 	assert_int_equal(pp_close(sk), 0);
 	again = sock_new(fx, 0);
 	assert_ptr_equal(again, sk); /* the slot is reused */
-	r = fx->st->lanes[0].r_txq[1];
+	r = fx->st->lanes[0].dev->r_txq[1];
 	n = pp_ring_cons_peek(r, 64, &idx);
 	assert_int_equal(n, 8);
 	for (uint32_t i = 0; i < n; i++)

@@ -487,7 +487,10 @@ static void test_icmp_echo(void **state)
 	assert_non_null(d);
 	memcpy(d, &req, sizeof(req));
 	skb->net_off = skb->data_off;
-	assert_true(pp_ring_enqueue(l->r_ip, skb));
+	assert_int_equal(pp_lane_attach(t.st[0], 0), 0);
+	pp__lane_online();
+	pp__ip_queue_xmit(l, &skb, 1);
+	pp__lane_offline();
 	for (int i = 0; i < 200 && stats_of(&t, 0)->stage[PP_STAGE_ICMP].packets == 0; i++)
 		pump(&t, 1);
 	assert_int_equal(stats_of(&t, 1)->stage[PP_STAGE_ICMP].packets, 1); /* the request */

@@ -37,33 +37,12 @@
 #include "core/time.h"
 #include "proto/arp.h"
 #include "proto/csum.h"
+#include "proto/dev.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
 #define ICMP_PROT_UNREACH 2
 #define ICMP_PORT_UNREACH 3
-
-/* One call's state. */
-struct rx_ctx {
-	struct pp_stage *s;
-	struct pp_lane *l;
-	struct pp_stack *st;
-	struct pp_rx_out *o;
-	struct pp_stage icmp;	/* the lane's icmp stage, on the running thread's cache */
-	uint32_t bcast_sub;	/* our subnet's broadcast address (0: none) */
-	bool csum_partial;	/* the NIC's link may carry CHECKSUM_PARTIAL (veth) */
-	uint64_t now_ns;	/* read once, at the first fragment */
-	uint16_t narp, nicmp;
-	struct pp_skb *arp[PP_BURST_MAX];
-	struct pp_skb *icmps[PP_BURST_MAX];
-};
-
-static inline bool mac_is_bcast(const uint8_t *m)
-{
-	static const uint8_t b[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-	return !memcmp(m, b, 6);
-}
 
 /*
  * cf. ip_route_input_slow() -> martian_source: a multicast or limited
@@ -114,7 +93,30 @@ static void chain_trim(struct pp_stage *s, struct pp_skb *skb, uint32_t keep)
 }
 
 /* cf. __udp4_lib_rcv(): data at the IPv4 header (@ihl bytes). */
-static void udp_rcv(struct rx_ctx *c, struct pp_skb *skb, uint32_t ihl, bool bcast, bool l2bcast)
+/* ICMP: collected, answered as a burst at the end (pp__icmp_input()). */
+static void icmp_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast,
+		     bool l2bcast)
+{
+	(void)ihl;
+	(void)bcast;
+	(void)l2bcast;
+	c->icmps[c->nicmp++] = skb;
+}
+
+static void icmp_flush(struct pp_inet_rx *c)
+{
+	if (c->nicmp)
+		pp__icmp_input(&c->icmp, c->icmps, c->nicmp, c->o);
+	c->nicmp = 0;
+}
+
+const struct pp_inet_protocol pp__icmp_protocol = {
+	.protocol = PP_IPPROTO_ICMP,
+	.handler = icmp_rcv,
+	.flush = icmp_flush,
+};
+
+static void udp_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast, bool l2bcast)
 {
 	struct pp_stage *s = c->s;
 	const struct pp_ipv4_hdr *ip = (const struct pp_ipv4_hdr *)pp_skb_data(skb);
@@ -166,11 +168,17 @@ static void udp_rcv(struct rx_ctx *c, struct pp_skb *skb, uint32_t ihl, bool bca
 	}
 }
 
+const struct pp_inet_protocol pp__udp_protocol = {
+	.protocol = PP_IPPROTO_UDP,
+	.handler = udp_rcv,
+};
+
 /* cf. ip_rcv_core() + ip_rcv_finish() + ip_local_deliver(): data at the IPv4 header. */
-static void ip_rcv(struct rx_ctx *c, struct pp_skb *skb, bool l2bcast)
+static void ip_rcv(struct pp_inet_rx *c, struct pp_skb *skb, bool l2bcast)
 {
 	struct pp_stage *s = c->s;
 	const struct pp_ipv4_hdr *ip = (const struct pp_ipv4_hdr *)pp_skb_data(skb);
+	const struct pp_inet_protocol *ipp;
 	uint32_t ihl, tot;
 	uint16_t fo;
 	bool bcast;
@@ -210,7 +218,8 @@ static void ip_rcv(struct rx_ctx *c, struct pp_skb *skb, bool l2bcast)
 		return;
 	}
 	fo = ntohs(ip->frag_off);
-	if (PP_UNLIKELY(ip->protocol != PP_IPPROTO_UDP && ip->protocol != PP_IPPROTO_ICMP)) {
+	ipp = c->st->inet_protos[ip->protocol];
+	if (PP_UNLIKELY(!ipp)) {
 		/* cf. ip_protocol_deliver_rcu(): protocol unreachable (once per
 		 * datagram: only about the first fragment), then drop. Checked
 		 * before reassembly so that nothing is held for it. */
@@ -232,43 +241,26 @@ static void ip_rcv(struct rx_ctx *c, struct pp_skb *skb, bool l2bcast)
 		ip = (const struct pp_ipv4_hdr *)pp_skb_data(skb);
 		ihl = (uint32_t)(ip->ver_ihl & 0x0f) * 4;
 	}
-	if (ip->protocol == PP_IPPROTO_ICMP) {
-		c->icmps[c->nicmp++] = skb;
-		return;
-	}
-	udp_rcv(c, skb, ihl, bcast, l2bcast);
+	ipp->handler(c, skb, ihl, bcast, l2bcast);
 }
 
-static void rx_one(struct rx_ctx *c, struct pp_skb *skb)
+/* The Ethernet part of the whole-stage entry (pp__rx_input()); the device
+ * layer does the same for the lanes (dev.c, the same pp__eth_type_trans()). */
+static void rx_one(struct pp_inet_rx *c, struct pp_skb *skb)
 {
-	struct pp_stage *s = c->s;
-	const struct pp_eth_hdr *eth = (const struct pp_eth_hdr *)pp_skb_data(skb);
-	bool l2bcast = false;
-	uint16_t proto;
+	enum pp_drop_reason why;
+	int proto = pp__eth_type_trans(skb, c->st->mac, &why);
 
-	if (PP_UNLIKELY(skb->len < PP_ETH_HLEN || skb->frag)) {
-		pp_stage_drop(s, skb, PP_DROP_MALFORMED);
-		return;
-	}
-	if (PP_UNLIKELY(memcmp(eth->dst, c->st->mac, PP_ETH_ALEN))) {
-		if (!mac_is_bcast(eth->dst)) {
-			/* another host's, or a multicast group we never joined */
-			pp_stage_drop(s, skb, PP_DROP_NOT_FOR_US);
-			return;
-		}
-		l2bcast = true;
-	}
-	proto = ntohs(eth->proto);
-	skb->mac_off = skb->data_off;
-	pp_skb_pull(skb, PP_ETH_HLEN);
-	if (PP_LIKELY(proto == PP_ETH_P_IP)) {
-		ip_rcv(c, skb, l2bcast);
+	if (PP_UNLIKELY(proto < 0)) {
+		pp_stage_drop(c->s, skb, why);
+	} else if (PP_LIKELY(proto == PP_ETH_P_IP)) {
+		ip_rcv(c, skb, skb->flags & PP_SKB_F_L2BCAST);
 	} else if (proto == PP_ETH_P_ARP && c->st->neigh) {
 		c->arp[c->narp++] = skb;
 	} else {
 		/* 802.1Q, IPv6, ...: no handler (cf. the kernel's
 		 * SKB_DROP_REASON_UNHANDLED_PROTO) */
-		pp_stage_drop(s, skb, PP_DROP_UNSUPPORTED);
+		pp_stage_drop(c->s, skb, PP_DROP_UNSUPPORTED);
 	}
 }
 
@@ -285,32 +277,46 @@ static inline struct pp_stage sub_stage(const struct pp_stage *s, const struct p
 	return t;
 }
 
+static void inet_rx_init(struct pp_inet_rx *c, struct pp_stage *s, struct pp_rx_out *o)
+{
+	uint32_t host;
+
+	c->s = s;
+	c->l = s->ctx;
+	c->st = c->l->st;
+	c->o = o;
+	c->now_ns = 0;
+	c->narp = c->nicmp = 0;
+	c->icmp = sub_stage(s, &c->l->s_icmp, 0);
+	host = ntohl(~c->st->mask);
+	/* /31 and /32 have no broadcast address (RFC 3021) */
+	c->bcast_sub = host >= 3 ? (c->st->ip & c->st->mask) | ~c->st->mask : 0;
+	c->csum_partial = c->st->nic && c->st->nic->rx_csum_partial;
+}
+
+/* End of a burst: each protocol finishes what it collected (ICMP replies). */
+static void inet_rx_flush(struct pp_inet_rx *c)
+{
+	for (uint8_t i = 0; i < c->st->ninet; i++)
+		if (c->st->inet_list[i]->flush)
+			c->st->inet_list[i]->flush(c);
+}
+
 uint16_t pp__rx_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_rx_out *o)
 {
-	struct rx_ctx c;
-	uint32_t host;
+	struct pp_inet_rx c;
 
 	if (!s || !s->ctx || !s->cache || !s->stats || !o || (n && !pkts) || !o->l3 || !o->l2 ||
 	    o->n_l3 > o->cap || o->n_l2 > o->cap)
 		return 0;
 	if (!n)
 		return 0;
-	c.s = s;
-	c.l = s->ctx;
-	c.st = c.l->st;
-	c.o = o;
-	c.now_ns = 0;
-	c.icmp = sub_stage(s, &c.l->s_icmp, 0);
-	host = ntohl(~c.st->mask);
-	/* /31 and /32 have no broadcast address (RFC 3021) */
-	c.bcast_sub = host >= 3 ? (c.st->ip & c.st->mask) | ~c.st->mask : 0;
-	c.csum_partial = c.st->nic && c.st->nic->rx_csum_partial;
-
+	inet_rx_init(&c, s, o);
 	pp_stage_count_in(s, pkts, n);
 	for (uint16_t base = 0; base < n; base = (uint16_t)(base + PP_BURST_MAX)) {
 		uint16_t m = (uint16_t)(n - base < PP_BURST_MAX ? n - base : PP_BURST_MAX);
 
-		c.narp = c.nicmp = 0;
+		c.narp = 0;
 		for (uint16_t i = 0; i < m; i++) {
 			if (i + 1 < m)
 				__builtin_prefetch(pp_skb_data(pkts[base + i + 1]));
@@ -324,8 +330,51 @@ uint16_t pp__rx_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, stru
 
 			o->n_l2 = (uint16_t)(o->n_l2 + k);
 		}
-		if (c.nicmp)
-			pp__icmp_input(&c.icmp, c.icmps, c.nicmp, o);
+		inet_rx_flush(&c);
 	}
 	return n;
+}
+
+/*
+ * The IPv4 receive handler the device layer calls (cf. ip_rcv() as the
+ * ETH_P_IP packet_type): data at the IPv4 header, counted in by the device.
+ * What the protocols answer (ICMP replies and errors) goes down through
+ * pp__ip_queue_xmit() in this same context, as icmp_reply() does.
+ */
+void pp__ip_rcv_pack(void *ctx, uint16_t lane, struct pp_skb **pkts, uint16_t n)
+{
+	struct pp_stack *st = ctx;
+	struct pp_lane *l = &st->lanes[lane];
+	struct pp_skb *l3[PP_BURST * 2], *l2[1];
+	struct pp_rx_out o = {.l3 = l3, .l2 = l2, .cap = PP_BURST * 2};
+	struct pp_inet_rx c;
+
+	inet_rx_init(&c, &l->s_rx, &o);
+	for (uint16_t base = 0; base < n; base = (uint16_t)(base + PP_BURST_MAX)) {
+		uint16_t m = (uint16_t)(n - base < PP_BURST_MAX ? n - base : PP_BURST_MAX);
+
+		for (uint16_t i = 0; i < m; i++) {
+			if (i + 1 < m)
+				__builtin_prefetch(pp_skb_data(pkts[base + i + 1]));
+			ip_rcv(&c, pkts[base + i], pkts[base + i]->flags & PP_SKB_F_L2BCAST);
+		}
+		inet_rx_flush(&c);
+		pp__ip_queue_xmit(l, o.l3, o.n_l3);
+		o.n_l3 = 0;
+	}
+}
+
+/* The ARP receive handler (cf. arp_rcv() as the ETH_P_ARP packet_type):
+ * replies go straight to the device, as arp_xmit() does. */
+void pp__arp_rcv_pack(void *ctx, uint16_t lane, struct pp_skb **pkts, uint16_t n)
+{
+	struct pp_stack *st = ctx;
+	struct pp_lane *l = &st->lanes[lane];
+	struct pp_skb *out[PP_STAGE_OUT_CAP];
+	struct pp_stage as = l->s_arp;
+
+	as.out_cap = PP_STAGE_OUT_CAP;
+	uint16_t k = pp__arp_input(&as, st->neigh, pkts, n, out);
+
+	pp__dev_queue_xmit(l->dev, out, k);
 }

@@ -221,14 +221,9 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 
 		if (i + 1 < n)
 			__builtin_prefetch(pp_skb_data(pkts[i + 1]), 1);
-		/* a packet past the lane's first ring names no socket:
-		 * pp_close() drains only that ring, and a closed socket's slot
+		/* a packet below the transport names no socket: pp_close()
+		 * flushes only what the lane staged, and a closed socket's slot
 		 * may be reused while the packet waits further down */
-		if (PP_UNLIKELY(skb->sk && skb->frag)) {
-			/* a socket's chain: the frames past the first have
-			 * left r_ip too (the send-room books, pp__sock_tx_room()) */
-			l->tx_out_extra += pp__skb_chain_frames(skb->frag);
-		}
 		skb->sk = NULL;
 		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh))) {
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
@@ -331,4 +326,37 @@ int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop)
 		sk->dst.valid = true;
 	}
 	return 0;
+}
+
+void pp__ip_queue_xmit(struct pp_lane *l, struct pp_skb **pkts, uint16_t n)
+{
+	bool timed = l->st->dev.timed;
+	struct pp_skb *a[PP_STAGE_OUT_CAP], *b[PP_STAGE_OUT_CAP];
+
+	/* a fragment chain is one skb here, and neigh adds at most one ARP
+	 * request per skb: PP_BURST_MAX in fits the stages' out arrays */
+	for (uint16_t i = 0; i < n; i = (uint16_t)(i + PP_BURST_MAX)) {
+		uint16_t m = (uint16_t)(n - i < PP_BURST_MAX ? n - i : PP_BURST_MAX);
+		uint16_t na = pp_stage_call(&l->s_ip, pp__ip_output, pkts + i, m, a, timed);
+		uint16_t nb = pp_stage_call(&l->s_neigh, pp__neigh_output, a, na, b, timed);
+
+		pp__dev_queue_xmit(l->dev, b, nb);
+	}
+}
+
+uint32_t pp__inet_poll(void *arg)
+{
+	struct pp_lane *l = arg;
+	uint32_t moved = l->nmore;
+
+	if (PP_UNLIKELY(l->nmore))
+		pp__sock_xmit_flush(l);
+	if (PP_UNLIKELY(!pp__neigh_lane_idle(l->nl))) {
+		struct pp_skb *b[PP_STAGE_OUT_CAP];
+		uint16_t nb = pp__neigh_poll(&l->s_neigh, pp__now_ns(), b, PP_STAGE_OUT_CAP);
+
+		pp__dev_queue_xmit(l->dev, b, nb);
+		moved += nb;
+	}
+	return moved;
 }

@@ -11,6 +11,9 @@
 #include "core/stage.h"
 #include "proto/reasm.h"
 
+struct pp_lane;
+struct pp_stack;
+
 /*
  * Two outputs of the receive stage, arrays owned by the caller, @cap entries
  * each:
@@ -27,6 +30,48 @@ struct pp_rx_out {
 	uint16_t n_l2;
 	uint16_t cap;
 };
+
+/*
+ * One receive burst's state (ip_in.c), handed to the protocol handlers.
+ */
+struct pp_inet_rx {
+	struct pp_stage *s;	/* the lane's "rx" counters, on the running thread's cache */
+	struct pp_lane *l;
+	struct pp_stack *st;
+	struct pp_rx_out *o;	/* where ICMP answers go */
+	struct pp_stage icmp;	/* the lane's icmp stage, on the running thread's cache */
+	uint32_t bcast_sub;	/* our subnet's broadcast address (0: none) */
+	bool csum_partial;	/* the NIC's link may carry CHECKSUM_PARTIAL (veth) */
+	uint64_t now_ns;	/* read once, at the first fragment */
+	uint16_t narp, nicmp;
+	struct pp_skb *arp[PP_BURST_MAX];
+	struct pp_skb *icmps[PP_BURST_MAX];
+};
+
+/*
+ * struct pp_inet_protocol - a protocol above IPv4 (cf. struct net_protocol
+ * and inet_add_protocol()): the stack's demux table (st->inet_protos) maps
+ * the IPv4 protocol number to it; a protocol with no entry gets ICMP
+ * protocol unreachable and PP_DROP_UNSUPPORTED.
+ * @handler: one datagram for us, whole (reassembled), data at its IPv4
+ *	     header of @ihl bytes; @bcast: to a broadcast address; @l2bcast:
+ *	     in a link-layer broadcast. It owns the skb.
+ * @flush: optional, at the end of each burst (a protocol that batches).
+ */
+struct pp_inet_protocol {
+	uint8_t protocol;
+	void (*handler)(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast,
+			bool l2bcast);
+	void (*flush)(struct pp_inet_rx *c);
+};
+
+extern const struct pp_inet_protocol pp__udp_protocol;
+extern const struct pp_inet_protocol pp__icmp_protocol;
+
+/* The device layer's receive handlers for ETH_P_IP and ETH_P_ARP (ctx: the
+ * struct pp_stack *). */
+void pp__ip_rcv_pack(void *ctx, uint16_t lane, struct pp_skb **pkts, uint16_t n);
+void pp__arp_rcv_pack(void *ctx, uint16_t lane, struct pp_skb **pkts, uint16_t n);
 
 /*
  * pp__rx_input() - the receive stage (cf. __netif_receive_skb() ->

@@ -54,72 +54,49 @@ void pp__sock_exit(void)
  * then cost nothing for the common single-frame datagram.
  * Return: how many were taken; the caller keeps the rest.
  */
-uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags,
-		       uint32_t extra)
+void pp__sock_xmit_flush(struct pp_lane *l)
 {
-	uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)skbs, n);
+	uint16_t n = l->nmore;
 
-	for (uint32_t i = ok; PP_UNLIKELY(extra && i < n); i++)
-		extra -= pp__skb_chain_frames(skbs[i]) - 1; /* kept by the caller */
-	l->tx_in_extra += extra;
-	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)ok);
-	if (!(flags & PP_MSG_MORE) || pp_ring_count(l->r_ip) >= PP_BURST) {
-		/* run until the ring drains or the lane stops making progress */
-		while (!pp_ring_empty(l->r_ip) && pp__lane_run(l))
-			;
+	l->nmore = 0;
+	l->more_frames = 0;
+	pp__ip_queue_xmit(l, l->more, n);
+}
+
+void pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags)
+{
+	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)n);
+	if ((flags & PP_MSG_MORE) && l->nmore + n < PP_BURST) {
+		for (uint32_t i = 0; i < n; i++) {
+			l->more[l->nmore++] = skbs[i];
+			l->more_frames += pp__skb_chain_frames(skbs[i]);
+		}
+		return;
 	}
-	return ok;
+	if (l->nmore)
+		pp__sock_xmit_flush(l);
+	pp__ip_queue_xmit(l, skbs, (uint16_t)n);
 }
 
 /*
- * Frames the lane may still take before its TX queue's qdisc, or the ring to
- * it, would drop, and in *@bytes the bytes before the qdisc's byte limit
- * would: what both have room for, less what already waits in the lane's
- * first ring, counted in frames as the qdisc counts them (a fragmented 64 KB
- * datagram is 45 frames, not one packet) and in bytes as at most a full
- * frame (MTU + Ethernet header) each.
- * This is the lane's stand-in for sk_sndbuf: a sender that outruns the NIC
- * is slowed down instead of losing datagrams (checked for the queue XPS
- * maps the lane to; with flow hashing every queue is checked).
+ * Room below the socket layer for a send, in frames and bytes (cf.
+ * sock_alloc_send_pskb() waiting on the socket's write space, and the
+ * qdisc's limits): what the device layer can take from the lane without
+ * dropping, less what PP_MSG_MORE staged (counted as full frames).
  */
 uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes)
 {
-	struct pp_stack *st = l->st;
-	int q = st->qsel.xps[l->id];
-	uint32_t room = UINT32_MAX;
-	uint64_t broom = UINT64_MAX;
-	uint64_t pending = pp_ring_count(l->r_ip) + (l->tx_in_extra - l->tx_out_extra);
-	uint64_t pbytes;
+	uint32_t staged = l->more_frames;
+	uint64_t b;
+	uint32_t room;
 
-	if (st->placement == PP_PLACE_SPLIT)
-		pending += pp_ring_count(l->r_qsel);
-	pbytes = pending * (st->mtu + 14u);
-	for (uint16_t i = 0; i < st->ntxq; i++) {
-		if (q >= 0 && i != q)
-			continue;
-		uint64_t b;
-		uint32_t r = pp__txq_room(st->txqs[i].txq, &b);
-		/* the lane reaches queue i through its (lane, queue) ring, which
-		 * drops when full (a queue another lane drives, or any in split
-		 * placement): its room counts too */
-		uint32_t rr = pp_ring_free_count(l->r_txq[i]);
+	room = pp__dev_tx_room(l->dev, &b);
+	uint64_t sb = (uint64_t)staged * (l->st->mtu + 14u);
 
-		if (rr < r)
-			r = rr;
-		if (r < room)
-			room = r;
-		if (b < broom)
-			broom = b;
-	}
-	*bytes = broom > pbytes ? broom - pbytes : 0;
-	return room > pending ? (uint32_t)(room - pending) : 0;
+	*bytes = b > sb ? b - sb : 0;
+	return room > staged ? room - staged : 0;
 }
 
-/*
- * Wait for frames or ring room: run the lane (it reaps completions), then
- * sleep in growing steps. Never spins forever; 0 to retry, -EAGAIN when the
- * caller does not want to wait.
- */
 int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us)
 {
 	if (flags & PP_MSG_DONTWAIT) {
@@ -369,12 +346,12 @@ int pp_close(struct pp_sock *sk)
 
 	if (err)
 		return err;
-	/* Packets of this socket still in the lane's first ring name it in
-	 * skb->sk (the lane's send-room books): push them through before the
-	 * slot can be reused. Beyond that ring no packet names a socket (the
-	 * lane clears skb->sk there), in rtc and split placement alike. */
-	while (!pp_ring_empty(sk->lane->r_ip) && pp__lane_run(sk->lane))
-		;
+	/* Datagrams PP_MSG_MORE staged on the lane name their socket in
+	 * skb->sk: send them before the slot can be reused. Below the
+	 * transport no packet names a socket (the ip stage clears skb->sk),
+	 * in rtc and split placement alike. */
+	if (sk->lane->nmore)
+		pp__sock_xmit_flush(sk->lane);
 	if (sk->ops->close)
 		sk->ops->close(sk);
 	pthread_mutex_lock(&sk->st->ctl_lock);

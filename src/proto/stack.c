@@ -15,19 +15,17 @@
 #include <time.h>
 #include <urcu-qsbr.h>
 
+#include <pktpipe/prot/eth.h>
+
 #include "core/time.h"
 #include "nic/afxdp.h"
 #include "proto/limits.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-/* The receive stage writes two arrays; the lane passes them as its "out". */
-static uint16_t rx_stage(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out)
-{
-	return pp__rx_input(s, pkts, n, (struct pp_rx_out *)(void *)out);
-}
-
 #define PP_REASM_TIMEOUT (30 * PP_NSEC_PER_SEC) /* cf. ipfrag_time */
+#define PP_REASM_TICK (100 * PP_NSEC_PER_MSEC)	/* how often expired queues are swept */
+#define PP_NEIGH_TICK PP_NSEC_PER_SEC		/* cf. the neighbour GC work */
 
 static const char *const stage_names[PP_STAGE_MAX] = {
 	[PP_STAGE_UDP] = "udp",	    [PP_STAGE_IP] = "ip",	[PP_STAGE_NEIGH] = "neigh",
@@ -78,6 +76,35 @@ static int opts_check(const struct pp_stack_opts *o)
 	return 0;
 }
 
+static int inet_add_protocol(struct pp_stack *st, const struct pp_inet_protocol *p)
+{
+	if (st->inet_protos[p->protocol] || st->ninet >= sizeof(st->inet_list) / sizeof(st->inet_list[0]))
+		return -EEXIST;
+	st->inet_protos[p->protocol] = p;
+	st->inet_list[st->ninet++] = p;
+	return 0;
+}
+
+/* Reassembly queues past their time go (cf. ip_expire()), on every lane. */
+static void reasm_timer(struct pp_timer *t)
+{
+	struct pp_lane *l = (struct pp_lane *)((char *)t - offsetof(struct pp_lane, t_reasm));
+	uint64_t now = pp__now_ns();
+
+	pp__reasm_tick(l->reasm, &l->s_rx, now);
+	pp_timer_arm(&l->rt->timers, t, now + PP_REASM_TICK);
+}
+
+/* Lane 0 ages the neighbour table (cf. neigh_periodic_work()). */
+static void neigh_timer(struct pp_timer *t)
+{
+	struct pp_lane *l = (struct pp_lane *)((char *)t - offsetof(struct pp_lane, t_neigh));
+	uint64_t now = pp__now_ns();
+
+	pp__neigh_tick(l->st->neigh, now);
+	pp_timer_arm(&l->rt->timers, t, now + PP_NEIGH_TICK);
+}
+
 int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 {
 	struct pp_stack *st;
@@ -104,6 +131,11 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	st->flags = opts->flags;
 	st->next_eport = 32768;
 	pthread_mutex_init(&st->ctl_lock, NULL);
+	err = pp__rt_init(&st->rt, st->nlanes,
+			  st->placement == PP_PLACE_SPLIT ? PP_RT_SPLIT : PP_RT_RTC,
+			  st->flags & PP_STACK_F_NO_PIN, opts->cpus, opts->ncpus);
+	if (err)
+		goto err_free;
 
 	struct pp_pool_opts po = {
 		.sz = sizeof(po),
@@ -117,7 +149,7 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 
 	err = pp_pool_create(&po, &st->pool);
 	if (err)
-		goto err_stack;
+		goto err_free;
 	/* a whole IPv4 packet plus Ethernet must fit one frame after the headroom */
 	if ((uint32_t)st->mtu + 14 + PP_FRAME_COLOUR_MAX + PP_SKB_META + PP_SKB_HEADROOM >
 	    pp_pool_frame_size(st->pool)) {
@@ -167,8 +199,39 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 	err = pp__neigh_table_create(&np, st->nlanes, &st->neigh);
 	if (err)
 		goto err_stack;
-	err = pp__qsel_init(&st->qsel, st->ntxq);
+	/* the device layer: queues, rings, receive handlers */
+	struct pp_dev_params dp = {
+		.nic = st->nic,
+		.nlanes = st->nlanes,
+		.ntxq = st->ntxq,
+		.split = st->placement == PP_PLACE_SPLIT,
+		.timed = st->flags & PP_STACK_F_STAGE_TIMING,
+		.mac = st->mac,
+		.txq = {
+			.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
+			.burst = PP_BURST,
+			.inline_reap = !(st->flags & PP_STACK_F_COMPLETION_THREADS),
+		},
+	};
+	unsigned int cbase = st->nlanes + (st->placement == PP_PLACE_SPLIT ? st->nlanes : 0);
+
+	for (uint16_t k = 0; k < st->nlanes; k++) {
+		dp.lane_stats[k] = st->lanes[k].stats;
+		dp.lane_cache[k] = pp_pool_cache(st->pool, k);
+		if (st->placement == PP_PLACE_SPLIT)
+			dp.worker_cache[k] = pp_pool_cache(st->pool, st->nlanes + k);
+	}
+	for (uint16_t q = 0; q < st->ntxq && (st->flags & PP_STACK_F_COMPLETION_THREADS); q++)
+		dp.compl_cache[q] = pp_pool_cache(st->pool, cbase + q);
+	err = pp__dev_init(&st->dev, &dp);
 	if (err)
+		goto err_stack;
+	if ((err = pp__dev_add_pack(&st->dev, PP_ETH_P_IP, pp__ip_rcv_pack, st)) ||
+	    (err = pp__dev_add_pack(&st->dev, PP_ETH_P_ARP, pp__arp_rcv_pack, st)))
+		goto err_stack;
+	/* the protocols above IPv4 (cf. inet_init() -> inet_add_protocol()) */
+	if ((err = inet_add_protocol(st, &pp__udp_protocol)) ||
+	    (err = inet_add_protocol(st, &pp__icmp_protocol)))
 		goto err_stack;
 
 	/* frames each lane owns (as the pool chose them) and their size */
@@ -184,25 +247,17 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 		l->id = k;
 		l->st = st;
 		l->cache = pp_pool_cache(st->pool, k);
-		l->wcache = st->placement == PP_PLACE_SPLIT ? pp_pool_cache(st->pool, st->nlanes + k)
-							    : l->cache;
+		l->rt = &st->rt.lanes[k];
+		l->dev = &st->dev.lanes[k];
 		pp__ip_idents_init(&l->ipid);
 		pp__icmp_rl_init(&l->icmp_rl);
-		if ((err = pp_ring_create(PP_LANE_RING, 0, &l->r_ip)) ||
-		    (err = pp_ring_create(PP_LANE_RING, 0, &l->r_qsel)))
-			goto err_stack;
-		for (uint16_t q = 0; q < st->ntxq; q++)
-			if ((err = pp_ring_create(PP_TXQ_RING, 0, &l->r_txq[q])))
-				goto err_stack;
 		err = pp__neigh_lane_create(st->neigh, k, &l->nl);
 		if (err)
 			goto err_stack;
-		pp__qsel_set_xps(&st->qsel, k, k % st->ntxq);
 		stage_init(&l->s_udp, l, PP_STAGE_UDP, NULL, l, l->cache);
 		stage_init(&l->s_ip, l, PP_STAGE_IP, pp__ip_output, l, l->cache);
 		stage_init(&l->s_neigh, l, PP_STAGE_NEIGH, pp__neigh_output, l->nl, l->cache);
-		stage_init(&l->s_qsel, l, PP_STAGE_QSEL, pp__qsel_stage, &st->qsel, l->wcache);
-		stage_init(&l->s_rx, l, PP_STAGE_RX, rx_stage, l, l->cache);
+		stage_init(&l->s_rx, l, PP_STAGE_RX, NULL, l, l->cache);
 		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
 		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
 		/* what the wire can make the lane hold: shares of its frames
@@ -214,59 +269,54 @@ int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
 			rb = PP_REASM_HIGH_THRESH;
 		if ((err = pp__reasm_create((uint32_t)rb, PP_REASM_TIMEOUT, &l->reasm)))
 			goto err_stack;
-	}
-	struct pp_txq_params tp = {
-		.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
-		.burst = PP_BURST,
-		.inline_reap = !(st->flags & PP_STACK_F_COMPLETION_THREADS),
-	};
-	unsigned int cbase = st->nlanes + (st->placement == PP_PLACE_SPLIT ? st->nlanes : 0);
-
-	for (uint16_t q = 0; q < st->ntxq; q++) {
-		struct pp_txq_slot *t = &st->txqs[q];
-		struct pp_lane *owner = &st->lanes[q % st->nlanes];
-
-		err = pp__txq_create(st->nic, q, &tp, &t->txq);
-		if (err)
+		/* what the runtime runs for this lane: receive, then resolution
+		 * retries and staged sends, on the lane's thread; the TX queues
+		 * where placement says; timers on the lane's wheel */
+		if ((err = pp__rt_poller_add(&st->rt, k, PP_RT_FRONT, pp__dev_poll_rx, l->dev, "rx")) ||
+		    (err = pp__rt_poller_add(&st->rt, k, PP_RT_FRONT, pp__inet_poll, l, "inet")) ||
+		    (err = pp__rt_poller_add(&st->rt, k, PP_RT_BACK, pp__dev_poll_tx, l->dev, "tx")))
 			goto err_stack;
-		stage_init(&t->s_qdisc, owner, PP_STAGE_QDISC, pp__txq_xmit, t->txq, owner->wcache);
-		t->id = q;
-		t->st = st;
-		if (st->flags & PP_STACK_F_COMPLETION_THREADS)
-			t->ccache = pp_pool_cache(st->pool, cbase + q);
+		pp_timer_init(&l->t_reasm, reasm_timer);
+		pp_timer_arm(&l->rt->timers, &l->t_reasm, pp__now_ns() + PP_REASM_TICK);
+		if (k == 0) {
+			pp_timer_init(&l->t_neigh, neigh_timer);
+			pp_timer_arm(&l->rt->timers, &l->t_neigh, pp__now_ns() + PP_NEIGH_TICK);
+		}
+	}
+	for (uint16_t q = 0; q < st->ntxq && (st->flags & PP_STACK_F_COMPLETION_THREADS); q++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "pp-cq/%u", q);
+		if ((err = pp__rt_service_add(&st->rt, name, (uint16_t)(q % st->nlanes), pp__dev_reap,
+					      &st->dev.txqs[q])))
+			goto err_stack;
 	}
 	if (st->flags & PP_STACK_F_STAGE_TIMING)
 		st->tsc_hz = calibrate_tsc();
-	err = pp__lanes_start(st);
+	err = pp__rt_start(&st->rt);
 	if (err)
 		goto err_stack;
 	*out = st;
 	return 0;
 
+err_free:
+	pthread_mutex_destroy(&st->ctl_lock);
+	free(st);
+	return err;
 err_stack:
 	pp_stack_destroy(st);
 	return err;
 }
 
-/* Drop everything still in a ring, counted against stage @s. */
-static void ring_drain_drop(struct pp_ring *r, struct pp_stage *s)
-{
-	void *p;
-
-	if (!r)
-		return;
-	while ((p = pp_ring_dequeue(r)))
-		pp_stage_drop(s, p, PP_DROP_SHUTDOWN);
-}
-
 /*
  * Everything but freeing the pool: push what is queued out (bounded), stop
- * workers, drop what is left with PP_DROP_SHUTDOWN, reap the NIC, close it.
- * After it, the pool's in_use is 0 unless something leaked (tests check).
+ * the runtime's threads, drop what is left with PP_DROP_SHUTDOWN, reap the
+ * NIC, close it. After it, the pool's in_use is 0 unless something leaked
+ * (tests check).
  */
 void pp__stack_teardown(struct pp_stack *st)
 {
-	bool have_lanes = st->lanes[0].st != NULL && st->neigh && st->routes;
+	bool have_lanes = st->lanes[0].rt && st->nic && st->neigh && st->routes;
 
 	if (have_lanes) {
 		/* best effort: send what the lanes still hold (from this thread,
@@ -279,7 +329,7 @@ void pp__stack_teardown(struct pp_stack *st)
 			uint32_t moved = 0;
 
 			for (uint16_t k = 0; k < st->nlanes; k++)
-				if (st->lanes[k].r_ip)
+				if (st->lanes[k].rt)
 					moved += pp__lane_run(&st->lanes[k]);
 			rcu_quiescent_state();
 			if (!moved || pp__now_ns() > deadline)
@@ -288,18 +338,17 @@ void pp__stack_teardown(struct pp_stack *st)
 		pp__lane_offline();
 		pp__rcu_put();
 	}
-	pp__lanes_stop(st);
+	pp__rt_stop(&st->rt);
+	pp__dev_drain(&st->dev);
 	for (uint16_t k = 0; k < st->nlanes; k++) {
 		struct pp_lane *l = &st->lanes[k];
 
 		if (!l->st)
 			continue;
-		/* single-threaded from here on: the lane cache takes everything */
-		l->s_qsel.cache = l->cache;
-		ring_drain_drop(l->r_ip, &l->s_ip);
-		ring_drain_drop(l->r_qsel, &l->s_qsel);
-		for (uint16_t q = 0; q < st->ntxq; q++)
-			ring_drain_drop(l->r_txq[q], &l->s_qsel);
+		for (uint16_t i = 0; i < l->nmore; i++)
+			pp_stage_drop(&l->s_udp, l->more[i], PP_DROP_SHUTDOWN);
+		l->nmore = 0;
+		l->more_frames = 0;
 		if (l->nl) {
 			pp__neigh_lane_destroy(l->nl, &l->s_neigh);
 			l->nl = NULL;
@@ -313,14 +362,7 @@ void pp__stack_teardown(struct pp_stack *st)
 	/* frames the NIC keeps out of tx_complete's sight (the wire: in the
 	 * other end's receive path) come back to it now, for the drain below */
 	pp__nic_stop(st->nic);
-	for (uint16_t q = 0; q < st->ntxq; q++) {
-		struct pp_txq_slot *t = &st->txqs[q];
-
-		if (t->txq) {
-			pp__txq_destroy(t->txq, st->lanes[q % st->nlanes].cache);
-			t->txq = NULL;
-		}
-	}
+	pp__dev_fini(&st->dev);
 	if (st->nic) {
 		pp__nic_close(st->nic);
 		st->nic = NULL;
@@ -332,14 +374,6 @@ void pp_stack_destroy(struct pp_stack *st)
 	if (!st)
 		return;
 	pp__stack_teardown(st);
-	for (uint16_t k = 0; k < PP_LANES_MAX; k++) {
-		struct pp_lane *l = &st->lanes[k];
-
-		pp_ring_destroy(l->r_ip);
-		pp_ring_destroy(l->r_qsel);
-		for (uint16_t q = 0; q < PP_TXQ_MAX; q++)
-			pp_ring_destroy(l->r_txq[q]);
-	}
 	if (st->neigh)
 		pp__neigh_table_destroy(st->neigh);
 	if (st->routes)
@@ -382,15 +416,8 @@ int pp_lane_poll(struct pp_stack *st, unsigned int lane)
 /* Nothing of this lane waits anywhere but in a neighbour's pending queue. */
 static bool lane_idle(struct pp_stack *st, struct pp_lane *l)
 {
-	if (!pp_ring_empty(l->r_ip) || !pp_ring_empty(l->r_qsel))
-		return false;
-	for (uint16_t q = 0; q < st->ntxq; q++)
-		if (!pp_ring_empty(l->r_txq[q]))
-			return false;
-	for (uint16_t q = l->id; q < st->ntxq; q = (uint16_t)(q + st->nlanes))
-		if (!pp__txq_idle(st->txqs[q].txq))
-			return false;
-	return true;
+	(void)st;
+	return !l->nmore && pp__dev_lane_idle(l->dev);
 }
 
 int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_ms)
@@ -516,7 +543,7 @@ int pp_xps_set(struct pp_stack *st, unsigned int lane, int queue)
 {
 	if (!st || lane >= st->nlanes || queue < -1 || queue >= st->ntxq)
 		return -EINVAL;
-	return pp__qsel_set_xps(&st->qsel, (uint16_t)lane, queue);
+	return pp__qsel_set_xps(&st->dev.qsel, (uint16_t)lane, queue);
 }
 
 const char *pp_stack_nic_info(const struct pp_stack *st)
@@ -577,16 +604,12 @@ int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out)
 		out->stage[PP_STAGE_TX].bytes = ns.tx_bytes;
 		out->stage[PP_STAGE_COMPLETION].packets = ns.tx_completed;
 	}
-	for (uint16_t q = 0; q < st->ntxq; q++) {
-		struct pp_txq_stats ts;
+	struct pp_txq_stats ts;
 
-		if (!st->txqs[q].txq)
-			continue;
-		pp__txq_stats(st->txqs[q].txq, &ts);
-		out->qdisc_bypass += ts.bypassed;
-		out->qdisc_backlog += ts.qlen;
-		out->compl_reaped += PP_STAT_READ(st->txqs[q].reaped);
-		out->compl_sleeps += PP_STAT_READ(st->txqs[q].sleeps);
-	}
+	pp__dev_stats(&st->dev, &ts, &out->compl_reaped);
+	out->qdisc_bypass = ts.bypassed;
+	out->qdisc_backlog = ts.qlen;
+	for (uint16_t i = 0; i < st->rt.nsvc; i++)
+		out->compl_sleeps += PP_STAT_READ(st->rt.svc[i].sleeps);
 	return 0;
 }

@@ -15,21 +15,22 @@
 #include <urcu-qsbr.h> /* before rculfhash: the QSBR flavour */
 #include <urcu/rculfhash.h>
 
+#include "core/rt.h"
 #include "core/stage.h"
 #include "nic/nic.h"
+#include "proto/dev.h"
 #include "proto/neigh.h"
 #include "proto/qsel.h"
 #include "proto/route.h"
 #include "proto/txq.h"
 
 #define PP_SOCKS_MAX 1024
-#define PP_LANE_RING 1024	/* slots of the rings inside a lane */
-#define PP_TXQ_RING 1024	/* slots of each (lane, queue) ring */
 /* Slots of each (lane, socket) receive ring: the SPSC transport only, the
  * bound is the socket's rcvbuf in bytes (sock.c checks this never binds). */
 #define PP_SOCK_RCVQ 256
 
 struct pp_lane;
+struct pp_inet_protocol;
 
 /*
  * ICMP errors a lane sends, limited per destination (icmp.c, cf.
@@ -106,40 +107,32 @@ struct pp_sock {
 	struct pp_ring *rq[PP_LANES_MAX];
 };
 
+/*
+ * A lane of the stack: the protocol half of one per-core pipeline (the
+ * runtime's lane in core/rt.h runs it, the device layer's lane in dev.h
+ * carries its frames).
+ */
 struct pp_lane {
 	uint16_t id;
 	struct pp_stack *st;
 	struct pp_pool_cache *cache;	/* lane cache: the lane thread allocates */
-	struct pp_pool_cache *wcache;	/* worker's freer cache (split) */
-	struct pp_ring *r_ip;		/* transport -> ip */
-	struct pp_ring *r_qsel;		/* neigh -> qsel */
-	struct pp_ring *r_txq[PP_TXQ_MAX]; /* qsel -> txq q, this lane is producer */
+	struct pp_rt_lane *rt;		/* const: who runs it */
+	struct pp_dev_lane *dev;	/* const: where its frames go */
 	struct pp_neigh_lane *nl;
-	/* Frames beyond the first of the fragment chains sockets handed the
-	 * lane (pp__sock_xmit) and of those the ip stage took out of r_ip:
-	 * r_ip's count plus the difference is how many frames it holds, which
-	 * the send-room check counts as the qdisc will (a 64 KB datagram is 45
-	 * frames, not one packet). Lane thread only. */
-	uint64_t tx_in_extra, tx_out_extra;
-	/* stages of this lane (ctx/cache set by placement) */
-	struct pp_stage s_udp, s_ip, s_neigh, s_qsel;
-	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side */
+	/* PP_MSG_MORE: datagrams staged until a burst is ready or a send
+	 * without the flag (cf. xmit_more), then walked down as one burst.
+	 * Lane thread only. */
+	uint16_t nmore;
+	uint32_t more_frames;		/* frames of what is staged (chains count whole) */
+	struct pp_skb *more[PP_BURST];
+	/* stages of this lane */
+	struct pp_stage s_udp, s_ip, s_neigh;
+	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side (s_rx: the "rx" row the
+						 * device counts in, seen from inet) */
 	struct pp_reasm *reasm;			/* IPv4 reassembly (rx) */
-	uint32_t rx_ticks;
-	uint32_t tick_runs;		/* lane 0: neighbour ageing */
-	uint64_t tick_last;
+	struct pp_timer t_reasm;		/* reassembly expiry */
+	struct pp_timer t_neigh;		/* lane 0: neighbour table ageing */
 	struct pp_stage_stats stats[PP_STAGE_MAX];
-	/* thread attached as the lane's (rtc: runs everything) */
-	_Atomic int attached;
-	pthread_t owner;		/* valid while attached */
-	bool rcu_registered;
-	int cpu;			/* core for the lane thread, -1 none */
-	/* split placement */
-	pthread_t worker;
-	bool worker_running;
-	int worker_cpu;
-	_Atomic bool stop;
-	uint64_t tsc_last;		/* stage timing */
 	/* truesize this lane's rx stage queued on sockets, over all of them
 	 * (cf. udp_mem): charged here, released by the consuming lane */
 	uint64_t rcv_mem_max;		/* const after init */
@@ -148,23 +141,6 @@ struct pp_lane {
 	 * together in the lane's first lines */
 	alignas(PP_CACHE_LINE) struct pp__ip_idents ipid; /* IPv4 IDs, hashed per destination */
 	struct pp__icmp_rl icmp_rl;	/* ICMP error rate limit, per destination */
-};
-
-/* TX queue q: its qdisc+driver stage, driven by lane q % nlanes. */
-struct pp_txq_slot {
-	struct pp_txq *txq;
-	struct pp_stage s_qdisc;
-	struct pp_stage_stats *stats;	/* points into the owner lane's stats */
-	/* completion thread (PP_STACK_F_COMPLETION_THREADS) */
-	struct pp_pool_cache *ccache;	/* its freer cache */
-	pthread_t cthr;
-	bool crunning;
-	_Atomic bool cstop;
-	int ccpu;
-	uint16_t id;
-	struct pp_stack *st;
-	uint64_t reaped;		/* (C) frames reaped by the thread */
-	uint64_t sleeps;		/* (C) times it went to sleep idle */
 };
 
 struct pp_stack {
@@ -181,12 +157,16 @@ struct pp_stack {
 	struct pp_nic *nic;
 	struct pp_route_table *routes;
 	struct pp_neigh_table *neigh;
-	struct pp_qsel qsel;
+	struct pp_rt rt;		/* who runs the lanes */
+	struct pp_dev dev;		/* queues, rings, receive handlers */
 	struct pp_lane lanes[PP_LANES_MAX];
-	struct pp_txq_slot txqs[PP_TXQ_MAX];
 	uint64_t tsc_hz;
 	pthread_mutex_t ctl_lock;	/* control path: sockets, ports */
 	struct cds_lfht *udp_ports;	/* bound UDP sockets by port (RCU) */
+	/* IPv4 protocol demux (cf. inet_protos[]): const after create */
+	const struct pp_inet_protocol *inet_protos[256];
+	const struct pp_inet_protocol *inet_list[8];
+	uint8_t ninet;
 	struct pp_sock socks[PP_SOCKS_MAX];
 	uint16_t next_eport;
 	/* ICMP errors, all lanes (cf. icmp_global_allow()): tokens, refilled
@@ -195,22 +175,37 @@ struct pp_stack {
 	_Atomic uint64_t icmp_stamp;	/* ns of the last refill */
 };
 
-/* lane.c */
-int pp__lanes_start(struct pp_stack *st);
-void pp__lanes_stop(struct pp_stack *st);
-int pp__lane_enter(struct pp_stack *st, struct pp_lane *l);
-int pp__lane_leave(struct pp_stack *st, struct pp_lane *l);
-void pp__lane_online(void);
-void pp__rcu_get(void);
-void pp__rcu_put(void);
+/* stack.c: a lane of the stack on the runtime */
 void pp__stack_teardown(struct pp_stack *st);
-void pp__lane_offline(void);
-void pp__lane_nap(unsigned int *step_us);
-uint32_t pp__lane_run(struct pp_lane *l);
-uint64_t pp__tsc(void);
+static inline int pp__lane_enter(struct pp_stack *st, struct pp_lane *l)
+{
+	(void)st;
+	return pp__rt_lane_enter(l->rt);
+}
+static inline int pp__lane_leave(struct pp_stack *st, struct pp_lane *l)
+{
+	(void)st;
+	return pp__rt_lane_leave(l->rt);
+}
+/* One run of the lane (pollers, queues, timers). Context: its thread, online. */
+static inline uint32_t pp__lane_run(struct pp_lane *l)
+{
+	return pp__rt_lane_run(l->rt);
+}
 
 /* ip_out.c: the IPv4 output stage (route, header, fragments) */
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out);
+/*
+ * pp__ip_queue_xmit() - the way down every transport and ICMP takes (cf.
+ * ip_queue_xmit() -> ip_output() -> neigh_output() -> dev_queue_xmit()):
+ * IPv4 header (route where the sender did not), fragments, neighbour, then
+ * the device layer. Takes all of @pkts (data at the IPv4 header template).
+ * Context: lane @l's thread, online.
+ */
+void pp__ip_queue_xmit(struct pp_lane *l, struct pp_skb **pkts, uint16_t n);
+/* ip_out.c: the lane's front poller: neighbour resolution retries and what
+ * PP_MSG_MORE staged. */
+uint32_t pp__inet_poll(void *lane);
 int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop);
 /* ip_out.c, icmp.c: the lane's secrets, from getrandom() (control path) */
 void pp__ip_idents_init(struct pp__ip_idents *t);
@@ -219,9 +214,11 @@ void pp__icmp_rl_init(struct pp__icmp_rl *rl);
 /* udp.c */
 extern const struct pp_proto_ops pp__udp_ops;
 
-/* sock.c: hand a burst of transport-built skbs to the lane (ring to ip). */
-uint32_t pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags,
-		       uint32_t extra);
+/* sock.c: send a burst of transport-built skbs down (PP_MSG_MORE stages
+ * them). Takes all of them. */
+void pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
+/* sock.c: send what PP_MSG_MORE staged on @l. */
+void pp__sock_xmit_flush(struct pp_lane *l);
 int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
 uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes);
 int pp__sock_autobind(struct pp_sock *sk);

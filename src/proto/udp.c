@@ -183,7 +183,7 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 	 * one gets -EAGAIN, and nothing sent is dropped for want of room */
 	uint64_t need = (uint64_t)nfr * (PP_IPV4_HLEN + 14) + ip_payload, broom;
 
-	while (pp_ring_free_count(l->r_ip) == 0 || pp__sock_tx_room(l, &broom) < nfr ||
+	while (pp__sock_tx_room(l, &broom) < nfr ||
 	       broom < need || pp_skb_alloc_bulk(l->cache, skbs, nfr) != nfr) {
 		err = pp__sock_wait(sk, flags, &step);
 		if (err)
@@ -221,11 +221,7 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 		f->hash = head->hash;
 		f->prio = head->prio;
 	}
-	if (pp__sock_xmit(l, &head, 1, flags, nfr - 1) != 1) {
-		/* checked above; only a bug gets here: count it, do not leak */
-		pp_stage_drop(&l->s_udp, head, PP_DROP_RING_FULL);
-		return -EAGAIN;
-	}
+	pp__sock_xmit(l, &head, 1, flags);
 	return (ssize_t)len;
 }
 
@@ -346,7 +342,6 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		}
 		broom -= b;
 	}
-	n = n < pp_ring_free_count(sk->lane->r_ip) ? n : pp_ring_free_count(sk->lane->r_ip);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pp_skb *skb = skbs[i];
 		unsigned int odd = 0;
@@ -358,8 +353,7 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		skb->nexthop = nexthop;
 		skb->flags |= PP_SKB_F_NOROUTE;
 	}
-	uint32_t ok = pp__sock_xmit(sk->lane, skbs, n, flags, 0);
-
+	pp__sock_xmit(sk->lane, skbs, n, flags);
 	pp__lane_offline();
-	return (int)ok;
+	return (int)n;
 }

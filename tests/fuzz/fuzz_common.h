@@ -316,23 +316,8 @@ static inline void fuzz_rx_out(struct pp_rx_out *o)
 {
 	struct pp_lane *l = fz.l;
 
-	if (o->n_l3) {
-		uint32_t ok = pp_ring_enqueue_burst(l->r_ip, (void *const *)o->l3, o->n_l3);
-
-		for (uint32_t k = ok; k < o->n_l3; k++)
-			pp_stage_drop(&l->s_rx, o->l3[k], PP_DROP_RING_FULL);
-	}
-	if (o->n_l2) {
-		struct pp_skb *sel[PP_STAGE_OUT_CAP];
-		uint16_t m = pp__qsel_stage(&l->s_qsel, o->l2, o->n_l2, sel);
-
-		for (uint16_t i = 0; i < m; i++) {
-			struct pp_ring *r = l->r_txq[sel[i]->queue];
-
-			if (!pp_ring_enqueue(r, sel[i]))
-				pp_stage_drop(&l->s_qsel, sel[i], PP_DROP_RING_FULL);
-		}
-	}
+	pp__ip_queue_xmit(l, o->l3, o->n_l3);
+	pp__dev_queue_xmit(l->dev, o->l2, o->n_l2);
 	o->n_l3 = o->n_l2 = 0;
 }
 
@@ -460,8 +445,7 @@ static inline void fuzz_settle(void)
 	FUZZ_CHECK(pp__reasm_stats(fz.l->reasm, &rs) == 0 && rs.frags == 0 && rs.bytes == 0,
 		   "reassembly still holds %llu fragments, %llu bytes", (unsigned long long)rs.frags,
 		   (unsigned long long)rs.bytes);
-	FUZZ_CHECK(pp_ring_empty(fz.l->r_ip) && pp_ring_empty(fz.l->r_txq[0]),
-		   "the lane's rings are not empty");
+	FUZZ_CHECK(!fz.l->nmore && pp__dev_lane_idle(fz.l->dev), "the lane still holds skbs");
 	fuzz_pool(&ps);
 	if (fuzz_verbose()) {
 		static struct pp_stage_stats before[PP_STAGE_MAX];
