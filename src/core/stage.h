@@ -21,6 +21,8 @@
 #include <pktpipe/skb.h>
 #include <pktpipe/stats.h>
 
+#include "core/stats.h"
+
 struct pp_stage;
 
 typedef uint16_t (*pp_stage_fn)(struct pp_stage *st, struct pp_skb **pkts, uint16_t n,

@@ -36,7 +36,7 @@ static const char *const stage_names[PP_STAGE_MAX] = {
 	[PP_STAGE_ICMP] = "icmp",
 };
 
-const char *pp_stage_name(unsigned int stage)
+const char *pp__stage_name(unsigned int stage)
 {
 	return stage < PP_STAGE_MAX ? stage_names[stage] : "unknown";
 }
@@ -532,7 +532,7 @@ int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6])
 	return 0;
 }
 
-int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out)
+int pp__stack_stats_snapshot(struct pp_stack *st, struct pp_stack_stats *out)
 {
 	struct pp_pool_stats ps;
 	struct pp_nic_stats ns;
