@@ -69,7 +69,12 @@ enum pp_placement {
 
 /**
  * struct pp_stack_opts - what a stack is made of. Zero fields take defaults.
- * @sz: sizeof(struct pp_stack_opts).
+ * @sz: sizeof(struct pp_stack_opts) as the caller compiled it. The struct
+ *	grows at its end only (cf. libbpf's OPTS_VALID()): a program built
+ *	against an older, smaller struct keeps working (the fields it does not
+ *	have take their defaults), and one built against a newer, larger
+ *	struct works as long as every field this library does not know is
+ *	zero; otherwise pp_stack_create() returns -EINVAL.
  * @nic: NIC spec: "null[:txring=N]", "pcap:FILE[,pace=K]",
  *	 "afxdp:IFACE[,mode=native|skb|auto][,queues=N]",
  *	 "wire:NAME[,loss=P][,dup=P][,reorder=P][,corrupt=P][,delay=US]

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <urcu-qsbr.h>
 
+#include "core/opts.h"
 #include "core/time.h"
 #include "nic/afxdp.h"
 #include "proto/limits.h"
@@ -66,7 +67,7 @@ static uint64_t calibrate_tsc(void)
 
 static int opts_check(const struct pp_stack_opts *o)
 {
-	if (!o || o->sz < sizeof(*o) || (o->flags & ~PP_STACK_F_ALL))
+	if (o->flags & ~PP_STACK_F_ALL)
 		return -EINVAL;
 	if (o->nlanes > PP_LANES_MAX || o->ntxq > PP_TXQ_MAX || o->prefix > 32 ||
 	    o->placement > PP_PLACE_SPLIT || o->ip == 0 || (o->ncpus && !o->cpus))
@@ -78,12 +79,15 @@ static int opts_check(const struct pp_stack_opts *o)
 	return 0;
 }
 
-int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
+int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 {
+	struct pp_stack_opts o;
+	const struct pp_stack_opts *opts = &o;
 	struct pp_stack *st;
 	int err;
 
-	if (!out)
+	/* an older caller's smaller struct reads as defaults (core/opts.h) */
+	if (!out || pp__opts_copy(&o, sizeof(o), uopts))
 		return -EINVAL;
 	err = opts_check(opts);
 	if (err)
