@@ -54,7 +54,7 @@ static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 struct fx {
 	struct pp_stack *st;
-	struct pp_stack_stats *ss;	/* pp_stack_stats() wants it aligned */
+	struct pp_stack_stats *ss;	/* pp__stack_stats_snapshot() wants it aligned */
 	bool torn;			/* pp__stack_teardown done and checked */
 	char dir[96];
 	char pcap[128];
@@ -114,7 +114,7 @@ static void stack_up(struct fx *fx, const struct pp_stack_opts *o)
 
 static struct pp_stack_stats *stats(struct fx *fx)
 {
-	assert_int_equal(pp_stack_stats(fx->st, fx->ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(fx->st, fx->ss), 0);
 	return fx->ss;
 }
 

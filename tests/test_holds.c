@@ -249,7 +249,7 @@ static void test_everything_at_once(void **state)
 	 * what is in flight inside one run of the lane) */
 	assert_true(share_frames <= FRAMES / 2);
 	assert_true(peak <= FRAMES / 2 + PP_BURST);
-	assert_int_equal(pp_stack_stats(fx.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(fx.st, ss), 0);
 	assert_true(ss->stage[PP_STAGE_RX].drops[PP_DROP_RCVQ_FULL] > 0);
 	assert_true(ss->stage[PP_STAGE_RX].drops[PP_DROP_FRAG_OVERFLOW] > 0);
 	assert_true(ss->stage[PP_STAGE_NEIGH].drops[PP_DROP_NEIGH_QUEUE_FULL] +
@@ -267,7 +267,7 @@ static void test_everything_at_once(void **state)
 					   (struct sockaddr *)&to, sizeof(to)),
 				 sizeof(data));
 	assert_int_equal(pp_lane_flush(fx.st, 0, 1000), 0);
-	assert_int_equal(pp_stack_stats(fx.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(fx.st, ss), 0);
 	assert_int_equal(ss->nic_tx_packets - tx0, 64);
 	/* ... and answers ARP from a new peer */
 	pp__lane_online();
@@ -280,7 +280,7 @@ static void test_everything_at_once(void **state)
 
 	ping_from(&fx, FRIEND, 100);
 	assert_int_equal(pp_lane_flush(fx.st, 0, 1000), 0);
-	assert_int_equal(pp_stack_stats(fx.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(fx.st, ss), 0);
 	assert_int_equal(ss->stage[PP_STAGE_ICMP].packets - icmp0, 1);
 	assert_int_equal(ss->nic_tx_packets - tx0, 65); /* the 64 datagrams and the reply */
 	pp__lane_offline();
@@ -289,7 +289,7 @@ static void test_everything_at_once(void **state)
 		assert_int_equal(pp_close(fx.sk[i]), 0);
 	assert_int_equal(pp_lane_detach(fx.st, 0), 0);
 	pp__stack_teardown(fx.st);
-	assert_int_equal(pp_stack_stats(fx.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(fx.st, ss), 0);
 	assert_int_equal(ss->pool_in_use, 0);
 	assert_int_equal(ss->pool_allocs, ss->pool_frees);
 	pp_stack_destroy(fx.st);

@@ -473,7 +473,7 @@ static void run_case(const struct lane_case *c)
 	}
 	assert_true(settled);
 
-	assert_int_equal(pp_stack_stats(sh.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(sh.st, ss), 0);
 	for (unsigned int k = 0; k < c->nlanes; k++) {
 		struct pp_neigh_lane_stats ns;
 
@@ -516,7 +516,7 @@ static void run_case(const struct lane_case *c)
 		assert_int_equal(pp_lane_detach(sh.st, k), 0);
 	pp__stack_teardown(sh.st);
 	drops = 0;
-	assert_int_equal(pp_stack_stats(sh.st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(sh.st, ss), 0);
 	for (unsigned int s = 0; s < PP_STAGE_MAX; s++)
 		drops += ss->stage[s].drops[PP_DROP_SHUTDOWN];
 	assert_int_equal(drops, 0); /* nothing was left behind to drop */
@@ -569,11 +569,11 @@ static void abrupt_teardown(const struct lane_case *c, struct shared *sh, struct
 		assert_int_equal(pp__neigh_lane_stats(sh->st->lanes[k].nl, &ns), 0);
 		arp += ns.arp_requests;
 	}
-	assert_int_equal(pp_stack_stats(sh->st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(sh->st, ss), 0);
 	uint64_t held = ss->pool_in_use;
 
 	pp__stack_teardown(sh->st);
-	assert_int_equal(pp_stack_stats(sh->st, ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(sh->st, ss), 0);
 	for (unsigned int s = 0; s < PP_STAGE_MAX; s++) {
 		drops += pp_stage_stats_drops(&ss->stage[s]);
 		shut += ss->stage[s].drops[PP_DROP_SHUTDOWN];

@@ -340,7 +340,7 @@ static void two_up(struct two *t, const char *spec_a, const char *spec_b, bool s
 
 static struct pp_stack_stats *stats_of(struct two *t, int i)
 {
-	assert_int_equal(pp_stack_stats(t->st[i], t->ss), 0);
+	assert_int_equal(pp__stack_stats_snapshot(t->st[i], t->ss), 0);
 	return t->ss;
 }
 

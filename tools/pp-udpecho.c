@@ -229,12 +229,10 @@ int main(int argc, char **argv)
 	pp_lane_flush(st, 0, 1000);
 
 	double secs = now_s() - t0;
-	struct pp_stack_stats *s = aligned_alloc(PP_CACHE_LINE, sizeof(*s));
-	uint64_t drops = 0;
+	struct tool_stats ts;
+	const struct tool_stats *s = tool_stats_read(st, &ts) ? NULL : &ts;
+	uint64_t drops = s ? tool_drops(s, false) : 0;
 
-	if (s && !pp_stack_stats(st, s))
-		for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
-			drops += pp_stage_stats_drops(&s->stage[i]);
 	if (json) {
 		printf("{\"received\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"echoed\": %" PRIu64
 		       ", \"echo_failed\": %" PRIu64 ", \"seconds\": %.3f, \"verified\": %s, \"good\": %" PRIu64
@@ -243,8 +241,8 @@ int main(int argc, char **argv)
 		       ", \"arp\": %" PRIu64 ", \"icmp\": %" PRIu64 "}\n",
 		       c.rx, c.rx_bytes, c.echoed, c.echo_fail, secs, do_verify ? "true" : "false",
 		       c.good, c.corrupt, c.missing, c.reordered, c.short_payload, drops,
-		       s ? s->stage[PP_STAGE_RX].packets : 0, s ? s->stage[PP_STAGE_ARP].packets : 0,
-		       s ? s->stage[PP_STAGE_ICMP].packets : 0);
+		       s ? tool_stat(s, "rx.packets") : 0, s ? tool_stat(s, "arp.packets") : 0,
+		       s ? tool_stat(s, "icmp.packets") : 0);
 	} else {
 		printf("pp-udpecho: %" PRIu64 " datagrams (%" PRIu64 " bytes) in %.3f s, %" PRIu64
 		       " echoed, %" PRIu64 " echo failures, %" PRIu64 " stack drops\n",
@@ -258,16 +256,15 @@ int main(int argc, char **argv)
 	 * dropped make the run fail */
 	if (s) {
 		tool_print_drops(json ? stderr : stdout, "pp-udpecho", s, false);
-		uint64_t lost = 0;
+		uint64_t lost = tool_drops(s, true);
 
-		for (unsigned int i = 0; i <= PP_STAGE_COMPLETION; i++)
-			lost += pp_stage_stats_drops(&s->stage[i]);
 		if (lost && !err) {
 			fprintf(stderr, "pp-udpecho: %" PRIu64 " echoes were lost in the stack\n", lost);
 			err = -EIO;
 		}
 	}
-	free(s);
+	if (s)
+		tool_stats_free(&ts);
 	pp_close(sk);
 	pp_lane_detach(st, 0);
 	pp_stack_destroy(st);

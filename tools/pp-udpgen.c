@@ -465,11 +465,31 @@ out:
 	return NULL;
 }
 
-static void print_report(const struct cfg *c, const struct pp_stack_stats *s, uint64_t packets,
+/* One "reason": count of a stage's "drop_reasons" JSON object. */
+struct json_reasons {
+	bool first;
+};
+
+static void json_reason(void *arg, const char *reason, uint64_t n)
+{
+	struct json_reasons *j = arg;
+
+	printf("%s\"%s\": %" PRIu64, j->first ? "" : ", ", reason, n);
+	j->first = false;
+}
+
+static void text_reason(void *arg, const char *reason, uint64_t n)
+{
+	(void)arg;
+	printf(" %s=%" PRIu64, reason, n);
+}
+
+static void print_report(const struct cfg *c, const struct tool_stats *s, uint64_t packets,
 			 double secs, int err, const char *nic_info)
 {
 	unsigned int frame = 14 + 20 + 8 + c->size;
 	unsigned int frags = 1;
+	char stage[PP_STAT_NAME_LEN];
 
 	if (20 + 8 + c->size > 1500) { /* frames per datagram at the default MTU */
 		frags = (8 + c->size + 1479) / 1480;
@@ -479,10 +499,8 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 	}
 	double mpps = secs > 0 ? (double)packets / secs / 1e6 : 0;
 	double gbps = secs > 0 ? (double)packets * frame * 8 / secs / 1e9 : 0;
-	uint64_t drops = 0;
+	uint64_t drops = tool_drops(s, false);
 
-	for (unsigned int i = 0; i < PP_STAGE_MAX; i++)
-		drops += pp_stage_stats_drops(&s->stage[i]);
 	if (c->json) {
 		printf("{\"packets\": %" PRIu64 ", \"seconds\": %.6f, \"mpps\": %.4f, \"gbps\": %.4f, "
 		       "\"drops\": %" PRIu64 ", \"frames_per_datagram\": %u, \"lanes\": %u, "
@@ -492,24 +510,20 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 		       ", \"error\": %d, \"nic_mode\": \"%s\", \"stages\": [",
 		       packets, secs, mpps, gbps, drops, frags, c->lanes,
 		       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic, c->size, c->flows,
-		       s->nic_tx_packets, s->pool_in_use, s->compl_reaped, s->compl_sleeps, err,
+		       tool_stat(s, "nic.tx_packets"), tool_stat(s, "pool.in_use"),
+		       tool_stat(s, "completion.reaped"), tool_stat(s, "completion.sleeps"), err,
 		       nic_info);
-		for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
-			const struct pp_stage_stats *g = &s->stage[i];
-			double ns = g->packets ? (double)g->ns / (double)g->packets : 0;
+		for (int i = tool_stage_next(s, 0), k = 0; i >= 0; i = tool_stage_next(s, i + 1), k++) {
+			uint64_t pk = s->v[i];
+			struct json_reasons j = {.first = true};
+
+			tool_stage_name(s, i, stage, sizeof(stage));
+			double ns = pk ? (double)tool_stage_stat(s, stage, "ns") / (double)pk : 0;
 
 			printf("%s{\"name\": \"%s\", \"packets\": %" PRIu64 ", \"drops\": %" PRIu64
 			       ", \"ns_per_packet\": %.2f, \"drop_reasons\": {",
-			       i ? ", " : "", pp_stage_name(i), g->packets, pp_stage_stats_drops(g), ns);
-			bool first = true;
-
-			for (unsigned int r = 1; r < PP_DROP_MAX; r++) {
-				if (!g->drops[r])
-					continue;
-				printf("%s\"%s\": %" PRIu64, first ? "" : ", ", pp_drop_reason_name(r),
-				       g->drops[r]);
-				first = false;
-			}
+			       k ? ", " : "", stage, pk, tool_stage_stat(s, stage, "drops"), ns);
+			tool_stage_drops_each(s, stage, json_reason, &j);
 			printf("}}");
 		}
 		printf("]}\n");
@@ -521,20 +535,22 @@ static void print_report(const struct cfg *c, const struct pp_stack_stats *s, ui
 	       c->placement == PP_PLACE_SPLIT ? "split" : "rtc", c->nic);
 	printf("nic: %s\n", nic_info);
 	printf("%-11s %14s %10s %9s  %s\n", "stage", "packets", "drops", "ns/pkt", "drop reasons");
-	for (unsigned int i = 0; i < PP_STAGE_MAX; i++) {
-		const struct pp_stage_stats *g = &s->stage[i];
+	for (int i = tool_stage_next(s, 0); i >= 0; i = tool_stage_next(s, i + 1)) {
+		uint64_t pk = s->v[i];
 
-		printf("%-11s %14" PRIu64 " %10" PRIu64 " %9.2f ", pp_stage_name(i), g->packets,
-		       pp_stage_stats_drops(g), g->packets ? (double)g->ns / (double)g->packets : 0.0);
-		for (unsigned int r = 1; r < PP_DROP_MAX; r++)
-			if (g->drops[r])
-				printf(" %s=%" PRIu64, pp_drop_reason_name(r), g->drops[r]);
+		tool_stage_name(s, i, stage, sizeof(stage));
+		printf("%-11s %14" PRIu64 " %10" PRIu64 " %9.2f ", stage, pk,
+		       tool_stage_stat(s, stage, "drops"),
+		       pk ? (double)tool_stage_stat(s, stage, "ns") / (double)pk : 0.0);
+		tool_stage_drops_each(s, stage, text_reason, NULL);
 		printf("\n");
 	}
 	printf("qdisc bypass %" PRIu64 ", backlog %" PRIu64 "; pool: %" PRIu64 " frames, %" PRIu64
 	       " in use, %" PRIu64 " alloc failures; nic: %" PRIu64 " frames, %" PRIu64 " kicks\n",
-	       s->qdisc_bypass, s->qdisc_backlog, s->pool_nframes, s->pool_in_use,
-	       s->pool_alloc_fail, s->nic_tx_packets, s->nic_tx_kicks);
+	       tool_stat(s, "qdisc.bypass"), tool_stat(s, "qdisc.backlog"),
+	       tool_stat(s, "pool.nframes"), tool_stat(s, "pool.in_use"),
+	       tool_stat(s, "pool.alloc_fail"), tool_stat(s, "nic.tx_packets"),
+	       tool_stat(s, "nic.tx_kicks"));
 	if (err)
 		fprintf(stderr, "pp-udpgen: stopped early: %s\n", strerror(-err));
 }
@@ -551,7 +567,7 @@ int main(int argc, char **argv)
 		.burst = PP_BURST,
 	};
 	struct pp_stack *st = NULL;
-	struct pp_stack_stats *stats;
+	struct tool_stats stats;
 	struct lane_ctx lanes[PP_LANES_MAX];
 	int err = 0;
 
@@ -623,24 +639,24 @@ int main(int argc, char **argv)
 	}
 	double secs = now_s() - t0 - c.linger;
 
-	stats = aligned_alloc(PP_CACHE_LINE, sizeof(*stats)); /* cache-line aligned type */
-	if (!stats) {
-		err = -ENOMEM;
+	int serr = tool_stats_read(st, &stats);
+
+	if (serr) {
+		err = serr;
 		goto out;
 	}
-	pp_stack_stats(st, stats);
-	print_report(&c, stats, packets, secs, err, pp_stack_nic_info(st));
+	print_report(&c, &stats, packets, secs, err, pp_stack_nic_info(st));
 	/* what the stack took and dropped on the way out (the receive side's
 	 * drops are the wire's business): a run that lost what it sent says
 	 * why and does not exit 0 */
-	uint64_t lost = tool_print_drops(stderr, "pp-udpgen", stats, true);
+	uint64_t lost = tool_print_drops(stderr, "pp-udpgen", &stats, true);
 
 	if (lost && !err) {
 		fprintf(stderr, "pp-udpgen: %" PRIu64 " of %" PRIu64 " datagrams sent were lost "
 				"in the stack\n", lost, packets);
 		err = -EIO;
 	}
-	free(stats);
+	tool_stats_free(&stats);
 out:
 	pp_stack_destroy(st);
 	return err ? 1 : 0;

@@ -16,6 +16,7 @@
 #define PKTPIPE_PKTPIPE_H
 
 #include <pktpipe/common.h>
+#include <pktpipe/log.h>
 #include <pktpipe/ring.h>
 #include <pktpipe/skb.h>
 #include <pktpipe/sock.h>

@@ -407,8 +407,9 @@ struct pp_pool_cache {
 
 /**
  * pp_pool_create() - map the region, cut it into frames, make the caches.
- * Return: 0 and *@out set; -EINVAL for bad options (NULL, @sz too small,
- * unknown flags, frame size not 2K/4K, headroom too large, too many caches);
+ * Return: 0 and *@out set; -EINVAL for bad options (NULL, @sz too small to
+ * hold @sz, a larger struct with non-zero bytes past the fields this library
+ * knows (a smaller, older one is fine: missing fields default), unknown flags, frame size not 2K/4K, headroom too large, too many caches);
  * -ENOMEM if the region or the control structures cannot be allocated
  * (or huge pages were required and are not there).
  * Context: control path.

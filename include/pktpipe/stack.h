@@ -26,7 +26,7 @@
  *   -----------------------------+---------------------------------------------
  *   pp_stack_create / _destroy   | control thread; nothing else running on it
  *   pp_route_*, pp_neigh_*,      | any control thread, while traffic flows
- *   pp_xps_set, pp_stack_stats   |   (RCU: lanes never wait for them)
+ *   pp_xps_set, pp_stack_stat*   |   (RCU: lanes never wait for them)
  *   pp_lane_poll, socket calls   | the lane's thread only: one thread per lane
  *   on sockets of lane k         |   at a time (see pp_lane_attach)
  *
@@ -69,7 +69,12 @@ enum pp_placement {
 
 /**
  * struct pp_stack_opts - what a stack is made of. Zero fields take defaults.
- * @sz: sizeof(struct pp_stack_opts).
+ * @sz: sizeof(struct pp_stack_opts) as the caller compiled it. The struct
+ *	grows at its end only (cf. libbpf's OPTS_VALID()): a program built
+ *	against an older, smaller struct keeps working (the fields it does not
+ *	have take their defaults), and one built against a newer, larger
+ *	struct works as long as every field this library does not know is
+ *	zero; otherwise pp_stack_create() returns -EINVAL.
  * @nic: NIC spec: "null[:txring=N]", "pcap:FILE[,pace=K]",
  *	 "afxdp:IFACE[,mode=native|skb|auto][,queues=N]",
  *	 "wire:NAME[,loss=P][,dup=P][,reorder=P][,corrupt=P][,delay=US]
@@ -191,61 +196,11 @@ PP_API int pp_neigh_del(struct pp_stack *st, uint32_t ip);
  */
 PP_API int pp_xps_set(struct pp_stack *st, unsigned int lane, int queue);
 
-/* Stages, in journey order, as pp_stack_stats() reports them. */
-enum pp_stage_id {
-	PP_STAGE_UDP = 0,
-	PP_STAGE_IP,
-	PP_STAGE_NEIGH,
-	PP_STAGE_QSEL,
-	PP_STAGE_QDISC,
-	PP_STAGE_TX,
-	PP_STAGE_COMPLETION,
-	PP_STAGE_RX,		/* receive: parse, validate, reassemble, demux */
-	PP_STAGE_ARP,		/* ARP input: replies, learning */
-	PP_STAGE_ICMP,		/* ICMP input: echo replies */
-	PP_STAGE_MAX
-};
-
-/** pp_stage_name() - "udp", "ip", ... ; "unknown" out of range. */
-PP_API const char *pp_stage_name(unsigned int stage);
-
-/**
- * struct pp_stack_stats - a snapshot of every counter.
- * @stage: per stage, summed over lanes.
- * @lane_stage: per lane and stage (only the first @nlanes rows are valid).
- * @pool_*: frame accounting: allocated == freed + in_use, always.
- * @nic_*: what the NIC backend counted.
+/*
+ * The stack's counters (stages, drops by reason, pool, NIC, qdisc) are read
+ * by name: pp_stack_stats_names(), pp_stack_stats_read() and
+ * pp_stack_stat_get() in pktpipe/stats.h, which lists the names.
  */
-struct pp_stack_stats {
-	uint16_t nlanes;
-	uint16_t ntxq;
-	struct pp_stage_stats stage[PP_STAGE_MAX];
-	struct pp_stage_stats lane_stage[PP_LANES_MAX][PP_STAGE_MAX];
-	uint64_t pool_nframes;
-	uint64_t pool_allocs;
-	uint64_t pool_frees;
-	uint64_t pool_in_use;
-	uint64_t pool_alloc_fail;
-	uint64_t pool_bad_free;
-	uint64_t nic_tx_packets;
-	uint64_t nic_tx_bytes;
-	uint64_t nic_tx_completed;
-	uint64_t nic_tx_kicks;
-	uint64_t nic_rx_packets;
-	uint64_t qdisc_bypass;	/* packets that skipped the qdisc (empty, driver ready) */
-	uint64_t qdisc_backlog;	/* packets queued now */
-	uint64_t compl_reaped;	/* frames reaped by completion threads */
-	uint64_t compl_sleeps;	/* times completion threads slept idle */
-	uint64_t tsc_hz;	/* for converting stage[].ns; 0 if not measured */
-};
-
-/**
- * pp_stack_stats() - fill @out. Large (about 40 KiB) and cache-line aligned:
- * allocate it with aligned_alloc(PP_CACHE_LINE, sizeof(*out)), not malloc.
- * Return: 0 or -EINVAL (NULL or misaligned @out).
- * Context: any thread, while traffic flows (a snapshot).
- */
-PP_API int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out);
 
 /**
  * pp_stack_nic_info() - how the NIC ended up set up, one line: the backend,

@@ -15,6 +15,8 @@
 
 #include <pktpipe/skb.h>
 
+#include "core/opts.h"
+
 #define HUGE_2M (2u << 20)
 
 struct pp_pool {
@@ -98,15 +100,19 @@ void pp_pool_destroy(struct pp_pool *p)
 	free(p);
 }
 
-int pp_pool_create(const struct pp_pool_opts *opts, struct pp_pool **out)
+int pp_pool_create(const struct pp_pool_opts *uopts, struct pp_pool **out)
 {
+	struct pp_pool_opts o;
+	const struct pp_pool_opts *opts = &o;
 	struct pp_pool *p;
 	uint32_t fpl, fsz, headroom;
 	unsigned int nlanes, ncaches;
 	int err = -ENOMEM;
 
-	if (!opts || !out || opts->sz < sizeof(*opts) || (opts->flags & ~PP_POOL_F_ALL) ||
-	    (opts->flags & PP_POOL_F_ALL) == PP_POOL_F_ALL)
+	/* an older caller's smaller struct reads as defaults (core/opts.h) */
+	if (!out || pp__opts_copy(&o, sizeof(o), uopts))
+		return -EINVAL;
+	if ((opts->flags & ~PP_POOL_F_ALL) || (opts->flags & PP_POOL_F_ALL) == PP_POOL_F_ALL)
 		return -EINVAL;
 	fpl = opts->frames_per_lane ? opts->frames_per_lane : 4096;
 	fsz = opts->frame_size ? opts->frame_size : PP_FRAME_2K;

@@ -23,6 +23,8 @@
 #include <pktpipe/skb.h>
 #include <pktpipe/stats.h>
 
+#include "core/stats.h"
+
 uint64_t pp__tsc(void); /* core/rt.c */
 
 struct pp_stage;

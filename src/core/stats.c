@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * stats.c - drop reason names and counter arithmetic (pktpipe/stats.h).
+ * stats.c - drop reason names and counter arithmetic (pktpipe/stats.h,
+ * core/stats.h).
  */
-#include <pktpipe/stats.h>
+#include "core/stats.h"
 
 static const char *const drop_names[PP_DROP_MAX] = {
 	[PP_DROP_NONE] = "none",
@@ -32,6 +33,15 @@ const char *pp_drop_reason_name(unsigned int reason)
 	if (reason >= PP_DROP_MAX || !drop_names[reason])
 		return "unknown";
 	return drop_names[reason];
+}
+
+static const char *const bucket_names[PP_BURST_HIST] = {
+	"1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128+",
+};
+
+const char *pp__burst_bucket_name(unsigned int bucket)
+{
+	return bucket < PP_BURST_HIST ? bucket_names[bucket] : NULL;
 }
 
 void pp_stage_stats_add(struct pp_stage_stats *dst, const struct pp_stage_stats *src)

@@ -46,6 +46,7 @@
 
 #include <pktpipe/prot/eth.h>
 
+#include "core/log.h"
 #include "nic/nic.h"
 
 #define PCAP_SNAPLEN_MAX 65535u
@@ -186,6 +187,7 @@ static int pcap_nic_open(struct pp_nic *nic, const char *args)
 	f = fopen(a.path, "wb");
 	if (!f) {
 		err = errno ? -errno : -EIO;
+		pp__log_err("pcap: cannot create %s: %s\n", a.path, strerror(-err));
 		goto err_close;
 	}
 	pp->dumper = pcap_dump_fopen(pp->pd, f);

@@ -44,6 +44,7 @@
 #include "core/stage.h"
 #include "nic/nic.h"
 #include "proto/qsel.h"
+#include "proto/stack_stats.h"
 #include "proto/txq.h"
 
 /* Slots of each (lane, queue) ring and of a split lane's ring to its worker. */

@@ -17,6 +17,7 @@
 
 #include <pktpipe/prot/eth.h>
 
+#include "core/opts.h"
 #include "core/time.h"
 #include "nic/afxdp.h"
 #include "proto/limits.h"
@@ -34,7 +35,7 @@ static const char *const stage_names[PP_STAGE_MAX] = {
 	[PP_STAGE_ICMP] = "icmp",
 };
 
-const char *pp_stage_name(unsigned int stage)
+const char *pp__stage_name(unsigned int stage)
 {
 	return stage < PP_STAGE_MAX ? stage_names[stage] : "unknown";
 }
@@ -64,7 +65,7 @@ static uint64_t calibrate_tsc(void)
 
 static int opts_check(const struct pp_stack_opts *o)
 {
-	if (!o || o->sz < sizeof(*o) || (o->flags & ~PP_STACK_F_ALL))
+	if (o->flags & ~PP_STACK_F_ALL)
 		return -EINVAL;
 	if (o->nlanes > PP_LANES_MAX || o->ntxq > PP_TXQ_MAX || o->prefix > 32 ||
 	    o->placement > PP_PLACE_SPLIT || o->ip == 0 || (o->ncpus && !o->cpus))
@@ -105,12 +106,15 @@ static void neigh_timer(struct pp_timer *t)
 	pp_timer_arm(&l->rt->timers, t, now + PP_NEIGH_TICK);
 }
 
-int pp_stack_create(const struct pp_stack_opts *opts, struct pp_stack **out)
+int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 {
+	struct pp_stack_opts o;
+	const struct pp_stack_opts *opts = &o;
 	struct pp_stack *st;
 	int err;
 
-	if (!out)
+	/* an older caller's smaller struct reads as defaults (core/opts.h) */
+	if (!out || pp__opts_copy(&o, sizeof(o), uopts))
 		return -EINVAL;
 	err = opts_check(opts);
 	if (err)
@@ -559,7 +563,7 @@ int pp_stack_mac(const struct pp_stack *st, uint8_t mac[6])
 	return 0;
 }
 
-int pp_stack_stats(struct pp_stack *st, struct pp_stack_stats *out)
+int pp__stack_stats_snapshot(struct pp_stack *st, struct pp_stack_stats *out)
 {
 	struct pp_pool_stats ps;
 	struct pp_nic_stats ns;

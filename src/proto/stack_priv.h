@@ -22,6 +22,7 @@
 #include "proto/neigh.h"
 #include "proto/qsel.h"
 #include "proto/route.h"
+#include "proto/stack_stats.h"
 #include "proto/txq.h"
 
 #define PP_SOCKS_MAX 1024
