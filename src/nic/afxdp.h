@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp.h (internal) - what the AF_XDP NIC (afxdp.c) tells beyond the common
+ * afxdp.h (internal) - what the AF_XDP NIC (afxdp*.c) tells beyond the common
  * NIC ops: the modes it ended up in, its address, its own and the kernel's
  * counters, and a stale-program cleaner for tools.
  *
