@@ -364,4 +364,6 @@ const struct pp_nic_ops pp__nic_afxdp_ops = {
 	.tx_room = pp__afxdp_tx_room,
 	.rx_burst = pp__afxdp_rx_burst,
 	.stats = pp__afxdp_nic_stats,
+	.set_addr = pp__afxdp_set_addr,
+	.info = pp__afxdp_nic_info,
 };

@@ -124,7 +124,7 @@ struct afxdp {
 	int cfg_fd;
 	int stats_fd;
 	int xsks_fd;
-	char line[160];		/* pp__afxdp_mode_info() */
+	char line[160];		/* pp__afxdp_mode_info(), the info op */
 };
 
 static inline struct afxdp *priv_of(struct pp_nic *nic)
@@ -179,8 +179,9 @@ uint32_t pp__afxdp_tx_room(struct pp_nic *nic, uint16_t qid);
 uint16_t pp__afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_cache *c,
 			    struct pp_skb **out, uint16_t n);
 
-/* ---- afxdp_stats.c: the stats op ---- */
+/* ---- afxdp_stats.c: the stats and info ops ---- */
 
 void pp__afxdp_nic_stats(struct pp_nic *nic, struct pp_nic_stats *st);
+int pp__afxdp_nic_info(struct pp_nic *nic, char *buf, size_t len);
 
 #endif /* PP_NIC_AFXDP_PRIV_H */

@@ -268,8 +268,8 @@ void pp__afxdp_prog_unload(struct afxdp *a)
 	a->xsks_fd = a->cfg_fd = a->stats_fd = -1;
 }
 
-/* What the program's own-address filter lets through to us (ARP for it,
- * IPv4 to it) changes at the next packet, no re-attach. */
+/* The set_addr op: what the program's own-address filter lets through to us
+ * (ARP for it, IPv4 to it) changes at the next packet, no re-attach. */
 int pp__afxdp_set_addr(struct pp_nic *nic, uint32_t ipv4)
 {
 	struct afxdp *a;
@@ -280,7 +280,7 @@ int pp__afxdp_set_addr(struct pp_nic *nic, uint32_t ipv4)
 		return -EINVAL;
 	a = priv_of(nic);
 	if (a->cfg_fd < 0)
-		return -ENOTSUP;
+		return -EOPNOTSUPP;
 	old = a->info.ipv4;
 	a->info.ipv4 = ipv4;
 	err = set_cfg(a);

@@ -3,8 +3,8 @@
  * afxdp_stats.c - what the afxdp NIC tells about itself: the nic.h counters
  * (ours, plus the kernel's per-socket drops), the extra ones of afxdp.h from
  * three places - our queues, the kernel's XDP_STATISTICS (cf. xsk_getsockopt())
- * and the XDP program's per-CPU map - and the modes it ended up in (cf.
- * ethtool's get_drvinfo and the "xdp" line of ip-link). Control path
+ * and the XDP program's per-CPU map - and the modes it ended up in (the info
+ * op; cf. ethtool's get_drvinfo and the "xdp" line of ip-link). Control path
  * only: the data path counters are read with PP_STAT_READ while they move.
  */
 #include <errno.h>
@@ -104,4 +104,10 @@ int pp__afxdp_info(struct pp_nic *nic, struct pp__afxdp_info *out)
 const char *pp__afxdp_mode_info(struct pp_nic *nic)
 {
 	return is_afxdp(nic) ? priv_of(nic)->line : "";
+}
+
+/* The info op: the same line as pp__afxdp_mode_info(), for pp__nic_info(). */
+int pp__afxdp_nic_info(struct pp_nic *nic, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", priv_of(nic)->line);
 }
