@@ -4,7 +4,9 @@
  * (null.c): bad specs are refused cleanly, xmit stops at a full completion
  * ring (the caller keeps the rest), fragment chains go whole or not at all,
  * completion hands frames back in order with their links cleared, and the
- * counters add up. Every test leaves the pool full.
+ * counters add up; the optional ops' wrappers (set_addr, info) answer
+ * -EOPNOTSUPP for a NIC without them and pass a backend's answers through.
+ * Every test leaves the pool full.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -143,6 +146,91 @@ static void test_bad_specs(void **state)
 		assert_int_equal(pp__nic_open(bad[i].spec, fx->pool, 1, 1, 1500, &nic), bad[i].err);
 		assert_ptr_equal(nic, (struct pp_nic *)0x1); /* untouched on error */
 	}
+}
+
+/*
+ * The optional ops (set_addr, info) through their wrappers: NULL arguments
+ * first, then a NIC without the ops (null), then a backend with them, so that
+ * a wrapper that swallowed or invented an answer fails here. The stack relies
+ * on exactly this: -EOPNOTSUPP from set_addr is "no filter", not an error,
+ * and info leaves "" behind when the backend has nothing to say.
+ */
+static void test_optional_ops_bad_args(void **state)
+{
+	struct fx *fx = *state;
+	char buf[8];
+
+	assert_int_equal(pp__nic_set_addr(NULL, 0x0100000a), -EINVAL);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(pp__nic_info(NULL, buf, sizeof(buf)), -EINVAL);
+	assert_string_equal(buf, ""); /* a string even on error */
+	open_ok(fx, "null", 1);
+	assert_int_equal(pp__nic_info(fx->nic, NULL, sizeof(buf)), -EINVAL);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(pp__nic_info(fx->nic, buf, 0), -EINVAL);
+	assert_int_equal(buf[0], 'x'); /* len 0: not a byte written */
+}
+
+static void test_optional_ops_absent(void **state)
+{
+	struct fx *fx = *state;
+	char buf[32];
+
+	open_ok(fx, "null", 1);
+	assert_null(fx->nic->ops->set_addr);
+	assert_null(fx->nic->ops->info);
+	assert_int_equal(pp__nic_set_addr(fx->nic, 0x0100000a), -EOPNOTSUPP);
+	assert_int_equal(pp__nic_set_addr(fx->nic, 0), -EOPNOTSUPP);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(pp__nic_info(fx->nic, buf, sizeof(buf)), -EOPNOTSUPP);
+	assert_string_equal(buf, "");
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(pp__nic_info(fx->nic, buf, 1), -EOPNOTSUPP);
+	assert_int_equal(buf[0], '\0');
+}
+
+/* A backend with both ops: the wrappers hand its answers through unchanged. */
+static uint32_t fake_addr;
+static int fake_addr_err;
+
+static int fake_set_addr(struct pp_nic *nic, uint32_t ipv4)
+{
+	(void)nic;
+	if (fake_addr_err)
+		return fake_addr_err;
+	fake_addr = ipv4;
+	return 0;
+}
+
+static int fake_info(struct pp_nic *nic, char *buf, size_t len)
+{
+	(void)nic;
+	return snprintf(buf, len, "mode=fake ring=%u", 64u);
+}
+
+static void test_optional_ops_present(void **state)
+{
+	static const struct pp_nic_ops fake_ops = {
+		.name = "fake",
+		.set_addr = fake_set_addr,
+		.info = fake_info,
+	};
+	static struct pp_nic nic = {.ops = &fake_ops};
+	char buf[32], small[5];
+
+	(void)state;
+	fake_addr = 0;
+	fake_addr_err = 0;
+	assert_int_equal(pp__nic_set_addr(&nic, 0x0100000a), 0);
+	assert_int_equal(fake_addr, 0x0100000a);
+	fake_addr_err = -EPERM;
+	assert_int_equal(pp__nic_set_addr(&nic, 0x0200000a), -EPERM);
+	assert_int_equal(fake_addr, 0x0100000a);
+	assert_int_equal(pp__nic_info(&nic, buf, sizeof(buf)), 17);
+	assert_string_equal(buf, "mode=fake ring=64");
+	/* cut short as snprintf() does: the whole length, a terminated prefix */
+	assert_int_equal(pp__nic_info(&nic, small, sizeof(small)), 17);
+	assert_string_equal(small, "mode");
 }
 
 static void test_bad_args(void **state)
@@ -466,6 +554,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bad_specs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_optional_ops_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_optional_ops_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_optional_ops_present, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp.h (internal) - what the AF_XDP NIC (afxdp.c) tells beyond the common
+ * afxdp.h (internal) - what the AF_XDP NIC (afxdp*.c) tells beyond the common
  * NIC ops: the modes it ended up in, its address, its own and the kernel's
- * counters, and a stale-program cleaner for tools.
+ * counters, and a stale-program cleaner for tools. The stack needs none of
+ * it: the address and the mode line also come through the NIC ops set_addr
+ * and info (pp__nic_set_addr(), pp__nic_info()).
  *
  * Spec: "afxdp:IFACE[,key=value...]", keys:
  *   mode=native|skb|auto   XDP attach mode (auto: native, else skb); default auto
@@ -97,7 +99,8 @@ int pp__afxdp_info(struct pp_nic *nic, struct pp__afxdp_info *out);
 
 /**
  * pp__afxdp_mode_info() - one line for logs: "xdp=native bind=copy budget=32
- * txq=2 rxq=2 ring=2048 fill=1024 busy_poll=0".
+ * txq=2 rxq=2 ring=2048 fill=1024 busy_poll=0 csum=strict" (the NIC's info
+ * op, pp__nic_info(), copies the same line).
  * Return: a string owned by the NIC, or "" for a non-afxdp NIC.
  */
 const char *pp__afxdp_mode_info(struct pp_nic *nic);
@@ -111,8 +114,10 @@ int pp__afxdp_stats(struct pp_nic *nic, struct pp__afxdp_stats *st);
 
 /**
  * pp__afxdp_set_addr() - set the IPv4 address (network order) the XDP
- * program redirects to us; 0 stops redirecting. Takes effect at once.
- * Return: 0; -EINVAL (not afxdp); -ENOTSUP (no RX queue, no program).
+ * program redirects to us; 0 stops redirecting. Takes effect at once. It is
+ * also the NIC's set_addr op (pp__nic_set_addr()).
+ * Return: 0; -EINVAL (not afxdp); -EOPNOTSUPP (no RX queue, no program);
+ * -errno of the config map update.
  * Context: control path.
  */
 int pp__afxdp_set_addr(struct pp_nic *nic, uint32_t ipv4);

@@ -3,7 +3,9 @@
  * nic.c - opening and closing a NIC backend from a text spec, and summing its
  * counters: the control-path half of the NIC layer (cf. the kernel's
  * register_netdevice()/dev_open() picking a driver's net_device_ops, and
- * dev_get_stats()). The data path goes straight through nic->ops.
+ * dev_get_stats()), and the wrappers of the optional ops (set_addr, info)
+ * that let the stack ask any backend without knowing which it is. The data
+ * path goes straight through nic->ops.
  *
  * A spec is "name" or "name:args": "null", "null:txring=512",
  * "pcap:/tmp/out.pcap,pace=4", "afxdp:veth0,...", "wire:w0,loss=1". Everything after the first
@@ -127,4 +129,25 @@ void pp__nic_stats(struct pp_nic *nic, struct pp_nic_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (nic)
 		nic->ops->stats(nic, st);
+}
+
+int pp__nic_set_addr(struct pp_nic *nic, uint32_t ipv4)
+{
+	if (!nic)
+		return -EINVAL;
+	if (!nic->ops->set_addr)
+		return -EOPNOTSUPP;
+	return nic->ops->set_addr(nic, ipv4);
+}
+
+int pp__nic_info(struct pp_nic *nic, char *buf, size_t len)
+{
+	if (!buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (!nic)
+		return -EINVAL;
+	if (!nic->ops->info)
+		return -EOPNOTSUPP;
+	return nic->ops->info(nic, buf, len);
 }

@@ -18,12 +18,14 @@
  * Concurrency: per queue, xmit_burst/tx_room are called by one thread (the
  * queue's driver stage) and tx_complete by one thread (the same one when
  * reaping inline, else the queue's completion thread); rx_burst per RX queue
- * by one thread. open/stop/close/stats from the control path.
+ * by one thread. open/stop/close/stats/set_addr from the control path; info
+ * from any thread once open.
  */
 #ifndef PP_NIC_NIC_H
 #define PP_NIC_NIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pktpipe/skb.h>
@@ -65,6 +67,17 @@ struct pp_nic_ops {
 	uint16_t (*rx_burst)(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c,
 			     struct pp_skb **out, uint16_t n);
 	void (*stats)(struct pp_nic *nic, struct pp_nic_stats *st);
+	/* Optional capabilities: NULL = the backend has none (the wrappers
+	 * below answer -EOPNOTSUPP). Control path. */
+	/* Give an RX filter in front of us our IPv4 address, network order
+	 * (afxdp: its XDP program redirects to us only ARP and IPv4 for that
+	 * address and passes the rest to the kernel); 0 stops redirecting.
+	 * Return: 0 or a negative errno. */
+	int (*set_addr)(struct pp_nic *nic, uint32_t ipv4);
+	/* Describe the modes the backend ended up in, one line without the
+	 * backend's name ("xdp=native bind=copy ..."), as snprintf() into @buf
+	 * of @len bytes (len >= 1). Return: the length of the whole line. */
+	int (*info)(struct pp_nic *nic, char *buf, size_t len);
 };
 
 struct pp_nic {
@@ -99,6 +112,32 @@ int pp__nic_open(const char *spec, struct pp_pool *pool, uint16_t ntxq, uint16_t
 void pp__nic_stop(struct pp_nic *nic);
 void pp__nic_close(struct pp_nic *nic);
 void pp__nic_stats(struct pp_nic *nic, struct pp_nic_stats *st);
+
+/*
+ * pp__nic_set_addr() - tell the NIC's RX filter our IPv4 address (network
+ * order; 0: none), through ops->set_addr. A NIC without a filter takes every
+ * frame on its link and leaves the choice to the stack's receive path: its
+ * -EOPNOTSUPP is not an error for the stack.
+ * Return: 0; -EINVAL for a NULL @nic; -EOPNOTSUPP when the backend has no
+ * filter (null, pcap, wire, or an afxdp NIC opened without RX queues, which
+ * has no XDP program); the backend's own errors (a map update refused).
+ * Context: control path (open, address changes), not concurrently with
+ * itself.
+ */
+int pp__nic_set_addr(struct pp_nic *nic, uint32_t ipv4);
+
+/*
+ * pp__nic_info() - the modes the backend ended up in, one line without its
+ * name (afxdp: "xdp=native bind=copy budget=32 txq=1 rxq=1 ring=2048 ..."),
+ * through ops->info, written into @buf of @len bytes as snprintf() does.
+ * @buf holds a string whenever @len >= 1: "" when the backend has nothing to
+ * tell (no ops->info) or on -EINVAL.
+ * Return: the length of the whole line (>= @len: it was cut short);
+ * -EOPNOTSUPP when the backend has no info op; -EINVAL for a NULL @nic or
+ * @buf, or @len 0.
+ * Context: any thread after open (the text is const after open).
+ */
+int pp__nic_info(struct pp_nic *nic, char *buf, size_t len);
 
 static inline void *pp__nic_priv(struct pp_nic *nic)
 {

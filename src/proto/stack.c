@@ -19,7 +19,6 @@
 
 #include "core/opts.h"
 #include "core/time.h"
-#include "nic/afxdp.h"
 #include "proto/limits.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
@@ -163,8 +162,12 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	err = pp__nic_open(st->nic_spec, st->pool, st->ntxq, st->nlanes, st->mtu, &st->nic);
 	if (err)
 		goto err_stack;
-	snprintf(st->nic_info, sizeof(st->nic_info), "%s %s", st->nic->ops->name,
-		 pp__afxdp_mode_info(st->nic));
+	/* the backend's name (a few letters), then the modes it tells of ("" from
+	 * one with no info op) */
+	char nic_mode[sizeof(st->nic_info) - 16];
+
+	(void)pp__nic_info(st->nic, nic_mode, sizeof(nic_mode));
+	snprintf(st->nic_info, sizeof(st->nic_info), "%s %s", st->nic->ops->name, nic_mode);
 	static const uint8_t zero[6], dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 	if (memcmp(opts->mac, zero, 6))
@@ -194,8 +197,10 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	};
 
 	memcpy(np.mac, st->mac, 6);
-	/* the XDP program must know which IPv4 packets are ours */
-	if (!strncmp(st->nic_spec, "afxdp", 5) && (err = pp__afxdp_set_addr(st->nic, st->ip)))
+	/* the NIC's RX filter (afxdp: the XDP program) must know which IPv4
+	 * packets are ours; a NIC without one hands us every frame */
+	err = pp__nic_set_addr(st->nic, st->ip);
+	if (err && err != -EOPNOTSUPP)
 		goto err_stack;
 	err = pp__socks_init(st);
 	if (err)
