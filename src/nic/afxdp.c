@@ -44,6 +44,7 @@
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/ring.h>
 
+#include "core/log.h"
 #include "nic/afxdp_priv.h"
 
 static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)
@@ -55,7 +56,7 @@ static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)
 
 	a->info.ifindex = (int)if_nametoindex(ifname);
 	if (!a->info.ifindex) {
-		fprintf(stderr, "afxdp: no interface %s in this network namespace\n", ifname);
+		pp__log_warn("afxdp: no interface %s in this network namespace\n", ifname);
 		return -ENODEV;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -68,7 +69,7 @@ static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)
 		goto out;
 	}
 	if (!(ifr.ifr_flags & IFF_UP)) {
-		fprintf(stderr, "afxdp: interface %s is down\n", ifname);
+		pp__log_warn("afxdp: interface %s is down\n", ifname);
 		err = -ENETDOWN;
 		goto out;
 	}
@@ -81,13 +82,13 @@ static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)
 		uint32_t tx = ch.tx_count > ch.combined_count ? ch.tx_count : ch.combined_count;
 
 		if ((rx && nq > rx) || (tx && nq > tx)) {
-			fprintf(stderr, "afxdp: %s has %u RX and %u TX queues, %u asked\n", ifname,
+			pp__log_warn("afxdp: %s has %u RX and %u TX queues, %u asked\n", ifname,
 				rx, tx, nq);
 			err = -EINVAL;
 			goto out;
 		}
 		if (nic->nrxq && rx > nic->nrxq)
-			fprintf(stderr,
+			pp__log_warn(
 				"afxdp: %s has %u RX queues, we listen on %u: what is ours and "
 				"arrives on the others goes to the kernel\n",
 				ifname, rx, nic->nrxq);
@@ -173,7 +174,7 @@ static void return_frames(struct pp_nic *nic, struct afxdp *a)
 		}
 	}
 	if (tx_left)
-		fprintf(stderr, "afxdp: %s: %llu TX frames not drained through tx_complete; "
+		pp__log_warn("afxdp: %s: %llu TX frames not drained through tx_complete; "
 				"freed at close\n",
 			a->info.ifname, (unsigned long long)tx_left);
 }
@@ -222,7 +223,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 
 	a->link_fd = a->cfg_fd = a->stats_fd = a->xsks_fd = -1;
 	if (!args || !c0 || pp__afxdp_spec_parse(a, args)) {
-		fprintf(stderr, "afxdp: bad spec \"%s\": want IFACE[,mode=native|skb|auto]"
+		pp__log_warn("afxdp: bad spec \"%s\": want IFACE[,mode=native|skb|auto]"
 				"[,bind=auto|copy|zc][,queues=N][,ring=N][,fill=N][,budget=N]"
 				"[,busy_poll=0|1][,csum=auto|partial|strict][,ip=A.B.C.D]\n",
 			args ? args : "(null)");
@@ -244,7 +245,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	if (!a->fill)
 		a->fill = a->ring / 2;
 	if (a->fill > a->ring || (a->budget && (a->budget < AFXDP_KERNEL_BUDGET || a->budget > a->ring))) {
-		fprintf(stderr, "afxdp: fill must be <= ring (%u), budget 32..ring\n", a->ring);
+		pp__log_warn("afxdp: fill must be <= ring (%u), budget 32..ring\n", a->ring);
 		return -EINVAL;
 	}
 	a->base = pp_pool_region(nic->pool, &a->region_len);
@@ -261,7 +262,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 	if (c0->headroom > AFXDP_XDP_HEADROOM)
 		a->umem_headroom += c0->headroom - AFXDP_XDP_HEADROOM;
 	if (a->umem_headroom + AFXDP_XDP_HEADROOM + PP_ETH_ZLEN > a->frame_size) {
-		fprintf(stderr, "afxdp: pool headroom %u leaves no room for RX data in %u-byte frames\n",
+		pp__log_warn("afxdp: pool headroom %u leaves no room for RX data in %u-byte frames\n",
 			c0->headroom, a->frame_size);
 		return -EINVAL;
 	}
@@ -273,7 +274,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 		return err;
 	nic->rx_csum_partial = a->csum == CSUM_PARTIAL || (a->csum == CSUM_AUTO && a->is_veth);
 	if (nic->nrxq && rx_room < a->max_len)
-		fprintf(stderr, "afxdp: %s: received frames over %u bytes will be dropped "
+		pp__log_warn("afxdp: %s: received frames over %u bytes will be dropped "
 				"(%u-byte pool frames)\n",
 			a->info.ifname, rx_room, a->frame_size);
 	/* The program first: a foreign or live one is the likeliest refusal,
@@ -328,7 +329,7 @@ static int afxdp_open(struct pp_nic *nic, const char *args)
 		for (uint32_t i = 0; i < nic->nrxq; i++) {
 			if (bpf_map_update_elem(a->xsks_fd, &i, &a->q[i].fd, BPF_ANY)) {
 				err = -errno;
-				fprintf(stderr, "afxdp: %s: XSKMAP entry %u: %s\n", a->info.ifname, i,
+				pp__log_warn("afxdp: %s: XSKMAP entry %u: %s\n", a->info.ifname, i,
 					strerror(-err));
 				goto err_teardown;
 			}

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "core/log.h"
 #include "nic/afxdp_priv.h"
 #include "nic/bpf/pp_xdp_path.h"
 
@@ -95,7 +96,7 @@ static int clear_stale(int ifindex, const char *ifname, bool quiet)
 	err = bpf_xdp_query(ifindex, 0, &qo);
 	if (err) {
 		if (!quiet)
-			fprintf(stderr, "afxdp: %s: query XDP programs: %s\n", ifname, strerror(-err));
+			pp__log_warn("afxdp: %s: query XDP programs: %s\n", ifname, strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -109,7 +110,7 @@ static int clear_stale(int ifindex, const char *ifname, bool quiet)
 			continue;
 		prog_name_of(id, name, sizeof(name));
 		if (strcmp(name, PP__AFXDP_PROG_NAME)) {
-			fprintf(stderr,
+			pp__log_warn(
 				"afxdp: %s: a foreign XDP program is attached (%s mode, id %u, "
 				"name \"%s\"): not replacing it\n",
 				ifname, modes[i].mode, id, name);
@@ -122,19 +123,19 @@ static int clear_stale(int ifindex, const char *ifname, bool quiet)
 		err = bpf_xdp_detach(ifindex, modes[i].flag | XDP_FLAGS_REPLACE, &ao);
 		close(fd);
 		if (err == -EBUSY) {
-			fprintf(stderr,
+			pp__log_warn(
 				"afxdp: %s: our XDP program (id %u, %s mode) is held by a live "
 				"bpf_link: another pktpipe process uses this interface\n",
 				ifname, id, modes[i].mode);
 			return -EBUSY;
 		}
 		if (err) {
-			fprintf(stderr, "afxdp: %s: detach stale XDP program id %u: %s\n", ifname,
+			pp__log_warn("afxdp: %s: detach stale XDP program id %u: %s\n", ifname,
 				id, strerror(-err));
 			return err;
 		}
 		if (!quiet)
-			fprintf(stderr, "afxdp: %s: removed a stale pktpipe XDP program (id %u, %s mode)\n",
+			pp__log_warn("afxdp: %s: removed a stale pktpipe XDP program (id %u, %s mode)\n",
 				ifname, id, modes[i].mode);
 		removed++;
 	}
@@ -185,7 +186,7 @@ int pp__afxdp_prog_load(struct afxdp *a, uint16_t nrxq)
 	int err, prog_fd;
 
 	if (!path) {
-		fprintf(stderr, "afxdp: XDP object pp_xdp.bpf.o not found (set PP_XDP_OBJ)\n");
+		pp__log_warn("afxdp: XDP object pp_xdp.bpf.o not found (set PP_XDP_OBJ)\n");
 		return -ENOENT;
 	}
 	err = clear_stale(a->info.ifindex, ifname, false);
@@ -197,13 +198,13 @@ int pp__afxdp_prog_load(struct afxdp *a, uint16_t nrxq)
 	err = libbpf_get_error(a->obj);
 	if (err) {
 		a->obj = NULL;
-		fprintf(stderr, "afxdp: open %s: %s\n", path, strerror(-err));
+		pp__log_warn("afxdp: open %s: %s\n", path, strerror(-err));
 		return err;
 	}
 	xsks = bpf_object__find_map_by_name(a->obj, "pp_xsks");
 	prog = bpf_object__find_program_by_name(a->obj, PP__AFXDP_PROG_NAME);
 	if (!xsks || !prog) {
-		fprintf(stderr, "afxdp: %s is not our XDP object\n", path);
+		pp__log_warn("afxdp: %s is not our XDP object\n", path);
 		return -ENOENT;
 	}
 	err = bpf_map__set_max_entries(xsks, nrxq > AFXDP_XSKMAP_MIN ? nrxq : AFXDP_XSKMAP_MIN);
@@ -211,7 +212,7 @@ int pp__afxdp_prog_load(struct afxdp *a, uint16_t nrxq)
 		return err;
 	err = bpf_object__load(a->obj);
 	if (err) {
-		fprintf(stderr, "afxdp: load XDP program %s: %s\n", path, strerror(-err));
+		pp__log_warn("afxdp: load XDP program %s: %s\n", path, strerror(-err));
 		return err;
 	}
 	prog_fd = bpf_program__fd(prog);
@@ -243,7 +244,7 @@ int pp__afxdp_prog_load(struct afxdp *a, uint16_t nrxq)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "afxdp: %s: attach XDP program (%s mode) refused: %s\n", ifname,
+		pp__log_warn("afxdp: %s: attach XDP program (%s mode) refused: %s\n", ifname,
 			a->mode == MODE_AUTO ? "native, then skb" : a->info.xdp_mode,
 			strerror(-err));
 		a->info.xdp_mode = "none";

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "nic/afxdp_priv.h"
 
 /* Linux 6.17 uapi; older headers lack it, older kernels say ENOPROTOOPT. */
@@ -70,7 +71,7 @@ static int sock_rings(struct afxdp *a, struct axq *q, uint16_t id)
 	    getsockopt(q->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen)) {
 		int err = -errno;
 
-		fprintf(stderr, "afxdp: %s queue %u: set up rings of %u: %s\n", ifname, id, n,
+		pp__log_warn("afxdp: %s queue %u: set up rings of %u: %s\n", ifname, id, n,
 			strerror(-err));
 		return err;
 	}
@@ -82,7 +83,7 @@ static int sock_rings(struct afxdp *a, struct axq *q, uint16_t id)
 				    sizeof(struct xdp_desc)))) {
 		int err = -errno;
 
-		fprintf(stderr, "afxdp: %s queue %u: mmap rings: %s\n", ifname, id, strerror(-err));
+		pp__log_warn("afxdp: %s queue %u: mmap rings: %s\n", ifname, id, strerror(-err));
 		return err;
 	}
 	/* As libxdp's xsk.h expects: a producer's cached_cons runs size ahead. */
@@ -162,13 +163,13 @@ int pp__afxdp_umem_sock_open(struct afxdp *a, uint16_t flags, bool quiet)
 	q->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (q->fd < 0) {
 		err = -errno;
-		fprintf(stderr, "afxdp: %s: AF_XDP socket: %s%s\n", ifname, strerror(-err),
+		pp__log_warn("afxdp: %s: AF_XDP socket: %s%s\n", ifname, strerror(-err),
 			err == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return err;
 	}
 	if (setsockopt(q->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr))) {
 		err = -errno;
-		fprintf(stderr,
+		pp__log_warn(
 			"afxdp: %s: UMEM registration of the pool (%zu bytes, %u-byte frames, "
 			"headroom %u) refused: %s\n",
 			ifname, a->region_len, a->frame_size, a->umem_headroom, strerror(-err));
@@ -180,7 +181,7 @@ int pp__afxdp_umem_sock_open(struct afxdp *a, uint16_t flags, bool quiet)
 	err = bind_sock(a, q, 0, XDP_USE_NEED_WAKEUP | flags);
 	if (err) {
 		if (!quiet)
-			fprintf(stderr, "afxdp: %s queue 0: bind (%s): %s\n", ifname,
+			pp__log_warn("afxdp: %s queue 0: bind (%s): %s\n", ifname,
 				flags & XDP_ZEROCOPY ? "zero-copy" : "copy", strerror(-err));
 		goto err_sock;
 	}
@@ -205,7 +206,7 @@ int pp__afxdp_shared_sock_open(struct afxdp *a, uint16_t id)
 		return err;
 	err = bind_sock(a, q, id, 0);
 	if (err)
-		fprintf(stderr, "afxdp: %s queue %u: bind (shared UMEM): %s\n", a->info.ifname, id,
+		pp__log_warn("afxdp: %s queue %u: bind (shared UMEM): %s\n", a->info.ifname, id,
 			strerror(-err));
 	return err;
 }
@@ -221,12 +222,12 @@ int pp__afxdp_sock_setopts(struct afxdp *a, struct axq *q, uint16_t id)
 			if (errno != ENOPROTOOPT) {
 				int err = -errno;
 
-				fprintf(stderr, "afxdp: %s queue %u: XDP_MAX_TX_SKB_BUDGET %u: %s\n",
+				pp__log_warn("afxdp: %s queue %u: XDP_MAX_TX_SKB_BUDGET %u: %s\n",
 					ifname, id, b, strerror(-err));
 				return err == -EACCES ? -EINVAL : err;
 			}
 			if (id == 0)
-				fprintf(stderr, "afxdp: %s: kernel has no XDP_MAX_TX_SKB_BUDGET; "
+				pp__log_warn("afxdp: %s: kernel has no XDP_MAX_TX_SKB_BUDGET; "
 						"budget stays %u\n", ifname, AFXDP_KERNEL_BUDGET);
 			a->info.budget = AFXDP_KERNEL_BUDGET;
 		}
@@ -239,7 +240,7 @@ int pp__afxdp_sock_setopts(struct afxdp *a, struct axq *q, uint16_t id)
 		    setsockopt(q->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget))) {
 			int err = -errno;
 
-			fprintf(stderr, "afxdp: %s queue %u: busy poll options: %s\n", ifname, id,
+			pp__log_warn("afxdp: %s queue %u: busy poll options: %s\n", ifname, id,
 				strerror(-err));
 			return err;
 		}
