@@ -364,6 +364,7 @@ const struct pp_nic_ops pp__nic_afxdp_ops = {
 	.tx_complete = pp__afxdp_tx_complete,
 	.tx_room = pp__afxdp_tx_room,
 	.rx_burst = pp__afxdp_rx_burst,
+	.rx_fill = pp__afxdp_rx_fill,
 	.stats = pp__afxdp_nic_stats,
 	.set_addr = pp__afxdp_set_addr,
 	.info = pp__afxdp_nic_info,

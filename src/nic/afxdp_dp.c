@@ -291,6 +291,16 @@ static void rx_refill(struct afxdp *a, struct axq *q, struct pp_pool_cache *c)
 	}
 }
 
+void pp__afxdp_rx_fill(struct pp_nic *nic, uint16_t qid, struct pp_pool_cache *c)
+{
+	struct afxdp *a = priv_of(nic);
+	struct axq *q = &a->q[qid];
+
+	if (!q->fill_cache)
+		q->fill_cache = c;
+	rx_refill(a, q, c);
+}
+
 uint16_t pp__afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_cache *c,
 			    struct pp_skb **out, uint16_t n)
 {

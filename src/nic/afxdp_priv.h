@@ -176,6 +176,7 @@ uint16_t pp__afxdp_xmit_burst(struct pp_nic *nic, uint16_t qid, struct pp_skb **
 uint16_t pp__afxdp_tx_complete(struct pp_nic *nic, uint16_t qid, struct pp_skb **out,
 			       uint16_t budget);
 uint32_t pp__afxdp_tx_room(struct pp_nic *nic, uint16_t qid);
+void pp__afxdp_rx_fill(struct pp_nic *nic, uint16_t qid, struct pp_pool_cache *c);
 uint16_t pp__afxdp_rx_burst(struct pp_nic *nic, uint16_t qid, struct pp_pool_cache *c,
 			    struct pp_skb **out, uint16_t n);
 

@@ -67,6 +67,13 @@ struct pp_nic_ops {
 	uint16_t (*rx_burst)(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c,
 			     struct pp_skb **out, uint16_t n);
 	void (*stats)(struct pp_nic *nic, struct pp_nic_stats *st);
+	/* Optional (cf. a driver filling its RX ring in ndo_open()): give RX
+	 * queue @q its receive buffers from @c now, before the first
+	 * rx_burst(), so that a frame arriving before the owner polls (an ARP
+	 * reply the peer sends inside our own transmit kick, on veth) finds a
+	 * buffer. Called by the queue's owner, or by the control path before
+	 * the owner runs. */
+	void (*rx_fill)(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c);
 	/* Optional capabilities: NULL = the backend has none (the wrappers
 	 * below answer -EOPNOTSUPP). Control path. */
 	/* Give an RX filter in front of us our IPv4 address, network order
@@ -112,6 +119,12 @@ int pp__nic_open(const char *spec, struct pp_pool *pool, uint16_t ntxq, uint16_t
 void pp__nic_stop(struct pp_nic *nic);
 void pp__nic_close(struct pp_nic *nic);
 void pp__nic_stats(struct pp_nic *nic, struct pp_nic_stats *st);
+/* pp__nic_rx_fill() - ops->rx_fill if the backend has one (a no-op otherwise). */
+static inline void pp__nic_rx_fill(struct pp_nic *nic, uint16_t q, struct pp_pool_cache *c)
+{
+	if (nic && nic->ops->rx_fill && q < nic->nrxq && c)
+		nic->ops->rx_fill(nic, q, c);
+}
 
 /*
  * pp__nic_set_addr() - tell the NIC's RX filter our IPv4 address (network

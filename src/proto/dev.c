@@ -48,6 +48,10 @@ int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 			.stats = &p->lane_stats[k][PP_STAGE_QSEL], .lane = k,
 			.out_cap = PP_STAGE_OUT_CAP,
 		};
+		/* the lane's RX queues get their buffers now, not at its first
+		 * poll (no lane runs yet: its cache is ours to use) */
+		for (uint16_t q = k; q < p->nic->nrxq; q = (uint16_t)(q + p->nlanes))
+			pp__nic_rx_fill(p->nic, q, dl->cache);
 		dl->s_rx = (struct pp_stage){
 			.name = "rx", .ctx = dl, .cache = dl->cache,
 			.stats = &p->lane_stats[k][PP_STAGE_RX], .lane = k,
