@@ -66,16 +66,31 @@ void pp__sock_xmit_flush(struct pp_lane *l)
 void pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags)
 {
 	pp_stage_count_in(&l->s_udp, skbs, (uint16_t)n);
-	if ((flags & PP_MSG_MORE) && l->nmore + n < PP_BURST) {
+	if (PP_LIKELY(!l->nmore && !(flags & PP_MSG_MORE))) {
+		pp__ip_queue_xmit(l, skbs, (uint16_t)n); /* nothing staged: straight down */
+	} else if (l->nmore + n <= PP_BURST) {
+		/* stage them; without PP_MSG_MORE, or once a burst is ready,
+		 * the whole batch goes down as one walk */
 		for (uint32_t i = 0; i < n; i++) {
 			l->more[l->nmore++] = skbs[i];
 			l->more_frames += pp__skb_chain_frames(skbs[i]);
 		}
-		return;
-	}
-	if (l->nmore)
+		if ((flags & PP_MSG_MORE) && l->nmore < PP_BURST)
+			return;
 		pp__sock_xmit_flush(l);
-	pp__ip_queue_xmit(l, skbs, (uint16_t)n);
+	} else {
+		if (l->nmore)
+			pp__sock_xmit_flush(l);
+		pp__ip_queue_xmit(l, skbs, (uint16_t)n);
+	}
+	/* The walk down is done. What the lane has pending runs now, in the
+	 * sender's context, as the kernel runs pending softirqs when a send
+	 * re-enables bottom halves (rcu_read_unlock_bh() in __dev_queue_xmit()
+	 * -> local_bh_enable() -> do_softirq()): receive (an ARP reply that
+	 * resolves what this send left pending), resolution retries, the
+	 * queues this lane drives, timers. A server that only sends is
+	 * served this way without calling pp_lane_poll(). */
+	pp__lane_run(l);
 }
 
 /*
