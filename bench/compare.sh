@@ -9,7 +9,7 @@
 #   afxdp   pp-udpgen over AF_XDP into a veth whose far end only counts
 #           (otherhost), 64-byte frames, 1 queue, inline reaping; the figure
 #           is what the kernel peer counted over the sending time
-# usage: bench/compare.sh BEFORE_BUILD AFTER_BUILD [ROUNDS] [SECONDS]   (root, machine idle)
+# usage: [CASES="null1 afxdp"] bench/compare.sh BEFORE_BUILD AFTER_BUILD [ROUNDS] [SECONDS]   (root, machine idle)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 before=${1:?before build dir}
@@ -57,7 +57,7 @@ echo "# before: $before ($(git -C "$(dirname "$before")" rev-parse --short HEAD 
 echo "# after:  $after ($(git rev-parse --short HEAD))"
 echo "# $rounds rounds, $secs s a run, order alternates each round"
 declare -A R
-for c in null1 null2 afxdp; do
+for c in ${CASES:-null1 null2 afxdp}; do
 	for ((i = 0; i < rounds; i++)); do
 		if ((i % 2)); then order="after before"; else order="before after"; fi
 		for w in $order; do
@@ -77,7 +77,7 @@ echo "peer testpmd txonly net_null 64B: $P_null Mpps"
 echo "peer kernel sendmmsg x32 connected (ifb sink): $P_kern Mpps"
 echo "peer testpmd txonly net_af_xdp otherhost 64B: $P_tpx Mpps"
 echo "peer xsk_tx otherhost 64B: $P_xsk Mpps"
-for c in null1 null2 afxdp; do
+for c in ${CASES:-null1 null2 afxdp}; do
 	vals=()
 	for ((i = 0; i < rounds; i++)); do vals+=("${R[$c,before,$i]} ${R[$c,after,$i]}"); done
 	printf '%s\n' "${vals[@]}" | python3 -c '
