@@ -219,9 +219,13 @@ static void *sender_main(void *arg)
 	}
 out:
 	atomic_fetch_add(&sh->senders_done, 1);
-	/* keep the lane moving until the main thread has made the tables final */
+	/* keep the lane moving until the main thread has made the tables final;
+	 * an abrupt case stops driving it at once (the socket's send buffer
+	 * bounds what is in flight, and polling would drain it before the
+	 * teardown this case is about) */
 	while (!atomic_load(&sh->drain)) {
-		pp_lane_poll(sh->st, s->lane);
+		if (!sh->abrupt)
+			pp_lane_poll(sh->st, s->lane);
 		sleep_us(100);
 	}
 	/* cross-lane leftovers are the main thread's to flush afterwards */

@@ -290,7 +290,10 @@ static void test_socket_bad(void **state)
 {
 	struct fx *fx = *state;
 	struct pp_stack_opts o = opts_default();
-	static struct pp_sock *socks[PP_SOCKS_MAX];
+	/* no fixed cap (the array of 1024 is gone): 3000 sockets, each bound
+	 * to its own port, every port found in the UDP table */
+	enum { NSOCKS = 3000 };
+	static struct pp_sock *socks[NSOCKS];
 	struct pp_sock *sk = NULL;
 
 	stack_up(fx, &o);
@@ -301,14 +304,27 @@ static void test_socket_bad(void **state)
 	assert_int_equal(pp_socket(fx->st, 0, 0, &sk), -EPROTONOSUPPORT);
 	assert_null(sk);
 
-	/* boundary: exactly PP_SOCKS_MAX open, one more is -EMFILE, a close
-	 * frees a slot */
-	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
+	for (unsigned int i = 0; i < NSOCKS; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(20000 + i))};
+
 		socks[i] = sock_new(fx, 0);
-	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 0, &sk), -EMFILE);
+		assert_int_equal(pp_bind(socks[i], (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	sk = sock_new(fx, 0);
+	for (unsigned int i = 0; i < NSOCKS; i += 97) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(20000 + i))};
+
+		assert_int_equal(pp_bind(sk, (struct sockaddr *)&a, sizeof(a)), -EADDRINUSE);
+	}
+	/* a close frees the port */
 	assert_int_equal(pp_close(socks[17]), 0);
-	socks[17] = sock_new(fx, 0);
-	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(20017)};
+
+		assert_int_equal(pp_bind(sk, (struct sockaddr *)&a, sizeof(a)), 0);
+		socks[17] = sk;
+	}
+	for (unsigned int i = 0; i < NSOCKS; i++)
 		assert_int_equal(pp_close(socks[i]), 0);
 	assert_int_equal(pp_close(NULL), -EINVAL);
 	assert_int_equal(pp_close(socks[0]), -EBADF);

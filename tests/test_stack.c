@@ -553,8 +553,9 @@ static void test_unroutable_enetunreach(void **state)
  * Regression: pp_close() drained only the lane's first ring, while packets
  * further down (here: lane 0's ring to TX queue 1, which lane 1 drives and
  * which waits until lane 1 runs) still named the socket in skb->sk, and its
- * slot could be reused by the next pp_socket(). No packet past the first
- * ring names a socket now.
+ * slot could be reused by the next pp_socket(). Now a frame names the socket
+ * that sent it until it comes home (its send memory, cf. sock_wfree()), and
+ * a closed socket's memory is reused only after its last frame is home.
  */
 static void test_close_leaves_no_named_packets(void **state)
 {
@@ -562,7 +563,7 @@ static void test_close_leaves_no_named_packets(void **state)
 	struct pp_stack_opts o = opts_default();
 	struct sockaddr_in d = sin_of(PEER_IP, 5000);
 	uint8_t buf[32] = {0};
-	struct pp_sock *sk, *again;
+	struct pp_sock *sk, *again, *third;
 	struct pp_ring *r;
 	uint32_t idx, n;
 
@@ -573,20 +574,30 @@ static void test_close_leaves_no_named_packets(void **state)
 	sk = sock_new(fx, 0);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), sizeof(buf));
+	assert_int_equal(pp__sock_wmem(sk), 8 * PP_FRAME_2K);
 	assert_int_equal(pp_close(sk), 0);
+	/* closed, its 8 frames still on the ring to queue 1: they name it,
+	 * it holds their memory, and nobody gets its memory yet */
+	assert_int_equal(atomic_load(&sk->wmem_alloc), 8 * PP_FRAME_2K);
 	again = sock_new(fx, 0);
-	assert_ptr_equal(again, sk); /* the slot is reused */
+	assert_ptr_not_equal(again, sk);
 	r = fx->st->lanes[0].dev->r_txq[1];
 	n = pp_ring_cons_peek(r, 64, &idx);
 	assert_int_equal(n, 8);
 	for (uint32_t i = 0; i < n; i++)
-		assert_null(((struct pp_skb *)*pp_ring_slot(r, idx + i))->sk);
+		assert_ptr_equal(((struct pp_skb *)*pp_ring_slot(r, idx + i))->sk, sk);
 	pp_ring_cons_cancel(r, n);
 	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
 	stats(fx);
 	assert_int_equal(drops_total(fx->ss), 0);
 	assert_int_equal(fx->ss->nic_tx_packets, 8);
+	/* the last frame came home: the memory went back, the next socket
+	 * gets it */
+	third = sock_new(fx, 0);
+	assert_ptr_equal(third, sk);
+	assert_int_equal(pp__sock_wmem(third), 0);
 	assert_int_equal(pp_close(again), 0);
+	assert_int_equal(pp_close(third), 0);
 }
 
 /* Regression: iovec lengths that add up past SIZE_MAX wrapped to a 1-byte

@@ -188,7 +188,9 @@ struct pp_skb {
 	uint16_t trans_off;	/* UDP/TCP header */
 	uint16_t frag_off;	/* fragment: payload offset in bytes within the datagram */
 	uint32_t nexthop;	/* IPv4 next hop, network order (set by routing) */
-	void *sk;		/* socket that sent it, or NULL */
+	void *sk;		/* owner charged for this frame, or NULL: when the frame
+				 * goes back to the pool the pool's wfree hook gives its
+				 * truesize back (cf. skb->destructor = sock_wfree) */
 	uint64_t tstamp;	/* ns; when it entered the journey */
 };
 
@@ -387,6 +389,7 @@ struct pp_pool_cache {
 	uint64_t dirty;				/* (O) stage[] slots holding frames */
 	struct pp__pool_stage *stage;		/* const ptr: [nlanes] */
 	struct pp_ring **ret_out;		/* const: [nlanes], ring to each lane */
+	void (*wfree)(void *owner, uint32_t bytes); /* const: see pp_pool_set_wfree() */
 	/* refill path, (O) */
 	alignas(PP_CACHE_LINE) struct pp_ring **ret_in; /* const: [ncaches] into this lane */
 	uint16_t ncaches;			/* const */
@@ -437,6 +440,15 @@ PP_API struct pp_pool_cache *pp_pool_cache(struct pp_pool *pool, unsigned int id
  * Return: its start (page aligned), or NULL for a NULL pool.
  */
 PP_API void *pp_pool_region(const struct pp_pool *pool, size_t *len);
+
+/**
+ * pp__pool_set_wfree() - (internal) what the pool calls when frames whose
+ * skb->sk is set come home: @fn(sk, bytes), bytes the truesize of the frames
+ * (consecutive frames of one owner in a burst free are released in one call).
+ * Context: control path, before any frame names an owner. @fn runs on
+ * whichever thread frees the frame.
+ */
+void pp__pool_set_wfree(struct pp_pool *pool, void (*fn)(void *owner, uint32_t bytes));
 
 /** pp_pool_frame_size() - frame size in bytes (0 for a NULL pool). */
 PP_API uint32_t pp_pool_frame_size(const struct pp_pool *pool);
@@ -581,9 +593,35 @@ static inline bool pp__skb_valid(const struct pp_pool_cache *c, const struct pp_
 	       skb->state == PP_SKB_ALLOCATED;
 }
 
-/* Put one frame (refcnt already 0) back: own stack or staged for its lane. */
-static inline void pp__skb_release(struct pp_pool_cache *c, struct pp_skb *skb)
+/* Send memory to give back while freeing: frames of one owner in a row
+ * are released with one call of the pool's wfree hook. */
+struct pp__wacc {
+	void *owner;
+	uint32_t frames;
+};
+
+static inline void pp__wacc_flush(struct pp_pool_cache *c, struct pp__wacc *a)
 {
+	if (a->owner)
+		c->wfree(a->owner, a->frames << c->frame_shift);
+	a->owner = NULL;
+	a->frames = 0;
+}
+
+static inline void pp__wacc_add(struct pp_pool_cache *c, struct pp__wacc *a, void *owner)
+{
+	if (PP_UNLIKELY(owner != a->owner)) {
+		pp__wacc_flush(c, a);
+		a->owner = owner;
+	}
+	a->frames++;
+}
+
+/* Put one frame (refcnt already 0) back: own stack or staged for its lane. */
+static inline void pp__skb_release(struct pp_pool_cache *c, struct pp_skb *skb, struct pp__wacc *a)
+{
+	if (skb->sk)
+		pp__wacc_add(c, a, skb->sk);
 	skb->state = PP_SKB_FREE;
 	PP_STAT_ADD(c->frees, 1);
 	if (PP_LIKELY(skb->owner == c->id)) {
@@ -599,7 +637,8 @@ static inline void pp__skb_release(struct pp_pool_cache *c, struct pp_skb *skb)
 }
 
 /* Free one skb and its fragment chain; staged remote frees stay staged. */
-static inline void pp__skb_free_one(struct pp_pool_cache *c, struct pp_skb *skb)
+static inline void pp__skb_free_one(struct pp_pool_cache *c, struct pp_skb *skb,
+				    struct pp__wacc *a)
 {
 	while (skb) {
 		if (PP_UNLIKELY(!pp__skb_valid(c, skb))) {
@@ -610,7 +649,7 @@ static inline void pp__skb_free_one(struct pp_pool_cache *c, struct pp_skb *skb)
 		struct pp_skb *frag = skb->frag;
 
 		if (pp__skb_unref(skb))
-			pp__skb_release(c, skb);
+			pp__skb_release(c, skb, a);
 		skb = frag;
 	}
 }
@@ -634,6 +673,7 @@ static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *con
 	struct pp_skb **stack = c->stack;
 	uint32_t top = c->nfree;
 	uint64_t freed = 0;
+	struct pp__wacc acc = {NULL, 0};
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct pp_skb *skb = skbs[i];
@@ -643,16 +683,19 @@ static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *con
 			      skb->owner == id &&
 			      !skb->frag && skb->state == PP_SKB_ALLOCATED &&
 			      atomic_load_explicit(&skb->refcnt, memory_order_acquire) == 1)) {
+			if (skb->sk)
+				pp__wacc_add(c, &acc, skb->sk);
 			skb->state = PP_SKB_FREE;
 			stack[top++] = skb;
 			freed++;
 			continue;
 		}
 		c->nfree = top;
-		pp__skb_free_one(c, skb);
+		pp__skb_free_one(c, skb, &acc);
 		top = c->nfree;
 	}
 	c->nfree = top;
+	pp__wacc_flush(c, &acc);
 	PP_STAT_ADD(c->frees, freed);
 	if (c->dirty)
 		pp__pool_flush(c);
@@ -661,7 +704,10 @@ static inline void pp_skb_free_burst(struct pp_pool_cache *c, struct pp_skb *con
 /** pp_skb_free() - pp_skb_free_burst() of one skb. NULL is a no-op. */
 static inline void pp_skb_free(struct pp_pool_cache *c, struct pp_skb *skb)
 {
-	pp__skb_free_one(c, skb);
+	struct pp__wacc acc = {NULL, 0};
+
+	pp__skb_free_one(c, skb, &acc);
+	pp__wacc_flush(c, &acc);
 	if (c->dirty)
 		pp__pool_flush(c);
 }
@@ -707,8 +753,11 @@ static inline uint32_t pp_skb_tx_copy_room(const struct pp_pool_cache *c)
  * number of TX rings while it stays on the write queue.
  *
  * The copy has: refcnt 1, data_off = PP_SKB_META + @headroom, @orig's len
- * and bytes, and of @orig's metadata hash, prio, sk, nexthop, tstamp and the
- * flags in PP_SKB_F_TX_COPY. Everything else is as a fresh skb's: next and
+ * and bytes, and of @orig's metadata hash, prio, nexthop, tstamp and the
+ * flags in PP_SKB_F_TX_COPY. Its sk is NULL: a frame naming a socket is
+ * charged to that socket's send memory (see pp_pool_set_wfree()), which is
+ * the transport's to do for the copies it puts in flight (cf.
+ * skb_set_owner_w() in __tcp_transmit_skb()). Everything else is as a fresh skb's: next and
  * frag NULL (the copy is alone), no header offsets (the TX path sets them as
  * it pushes), queue 0 (queue selection picks one per transmission),
  * drop_reason 0; owner is @c's lane, whoever owns @orig.

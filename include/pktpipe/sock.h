@@ -2,10 +2,18 @@
 /*
  * pktpipe/sock.h - the socket layer: what a server calls to send.
  *
- * The calls mirror the BSD ones (send, sendto, sendmsg with an iovec) and the
- * kernel's path behind them: pp_sendmsg() checks its arguments, finds the
- * protocol through the socket's ops table and calls its sendmsg, as
- * sock_sendmsg() -> inet_sendmsg() -> udp_sendmsg() does.
+ * The calls mirror the BSD ones (socket, bind, connect, listen, accept,
+ * send/sendto/sendmsg, recv/recvfrom/recvmsg, shutdown, setsockopt,
+ * getsockopt, poll, close) and the kernel's path behind them: each checks its
+ * arguments, finds the protocol through the socket's ops table and calls it,
+ * as sock_sendmsg() -> inet_sendmsg() -> udp_sendmsg() does. A call the
+ * protocol does not have returns -EOPNOTSUPP, as the kernel's sock_no_*().
+ *
+ * Sockets come from a slab without a fixed cap. A closed socket's memory
+ * stays until the frames it sent have left (TX completion), then is reused
+ * for another socket: as with a file descriptor, using a pointer after
+ * pp_close() is the caller's bug (it gets -EBADF only until the memory is
+ * reused).
  *
  * A socket belongs to one lane (chosen at pp_socket()); every call on it runs
  * on that lane's thread (see pktpipe/stack.h). Sending runs the lane's stages
@@ -45,6 +53,14 @@ struct pp_skb;
 #define PP_MSG_MORE	0x8000 /* == MSG_MORE: more is coming, batch it */
 #define PP_MSG_ALL	(PP_MSG_DONTWAIT | PP_MSG_MORE)
 
+/* pp_poll() events, as poll(2)'s. */
+#define PP_POLLIN 0x001
+#define PP_POLLOUT 0x004
+#define PP_POLLERR 0x008
+#define PP_POLLHUP 0x010
+#define PP_POLLNVAL 0x020
+#define PP_POLLRDHUP 0x2000
+
 /* Path MTU discovery policy (pp_sock_set_pmtudisc), as IP_MTU_DISCOVER. */
 #define PP_PMTUDISC_DONT 0 /* never set DF, fragment (kernel default for UDP) */
 #define PP_PMTUDISC_DO	 2 /* set DF; datagrams above the MTU get -EMSGSIZE */
@@ -52,7 +68,7 @@ struct pp_skb;
 /**
  * pp_socket() - open a socket of @type on lane @lane.
  * Return: 0 and *@out; -EINVAL (NULL, bad lane); -EPROTONOSUPPORT (type);
- * -EMFILE (too many sockets).
+ * -ENOMEM (no memory for another socket: there is no fixed cap).
  * Context: the lane's thread, or the control thread before traffic.
  */
 PP_API int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out);
@@ -165,10 +181,76 @@ PP_API int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms);
  * rcvbuf drops what arrives (PP_DROP_RCVQ_FULL on the rx stage), so one
  * datagram always fits an empty socket. The lane that receives also bounds
  * what all its sockets hold together (a quarter of its frames, cf. udp_mem).
+ * Same as pp_setsockopt(SOL_SOCKET, SO_RCVBUF).
  * Return: 0; -EINVAL NULL @sk; -EBADF closed.
  * Context: any thread; applies to the next datagram received.
  */
 PP_API int pp_sock_set_rcvbuf(struct pp_sock *sk, unsigned int bytes);
+
+/**
+ * pp_listen() - accept connections (cf. listen(2)).
+ * pp_accept() - take one (cf. accept(2)); @addr/@len the peer's address
+ * (@len in: room, out: the address's size; may be NULL together).
+ * Return: 0 (*@out the new socket); -EOPNOTSUPP for a protocol without
+ * connections (UDP); -EINVAL; -EBADF.
+ * Context: the socket's lane thread.
+ */
+PP_API int pp_listen(struct pp_sock *sk, int backlog);
+PP_API int pp_accept(struct pp_sock *sk, struct pp_sock **out, struct sockaddr *addr,
+		     socklen_t *len);
+
+/**
+ * pp_shutdown() - shut the receiving (SHUT_RD), sending (SHUT_WR) or both
+ * (SHUT_RDWR) sides, as shutdown(2). For UDP, as Linux: sends then fail
+ * with -EPIPE, a receive with nothing queued returns 0 (-EAGAIN when
+ * non-blocking), pp_poll() reports PP_POLLRDHUP/PP_POLLHUP; an unconnected
+ * socket is shut all the same but the call returns -ENOTCONN.
+ * Return: 0; -EINVAL bad @how; -ENOTCONN; -EBADF.
+ * Context: the socket's lane thread.
+ */
+PP_API int pp_shutdown(struct pp_sock *sk, int how);
+
+/**
+ * pp_setsockopt(), pp_getsockopt() - socket options, with setsockopt(2)'s
+ * levels, names and value formats:
+ *   SOL_SOCKET: SO_RCVBUF, SO_SNDBUF (clamped to 212992, then doubled, as
+ *     Linux: rmem_max/wmem_max), SO_RCVTIMEO, SO_SNDTIMEO (struct timeval;
+ *     0 = forever), SO_NO_CHECK; read-only SO_TYPE, SO_PROTOCOL, SO_DOMAIN,
+ *     SO_ERROR (reading clears it).
+ *   IPPROTO_IP: IP_TOS, IP_MTU_DISCOVER (PP_PMTUDISC_DONT or _DO).
+ * Values are ints unless said; getsockopt truncates to *@len and sets it.
+ * SO_SNDBUF bounds the bytes of the socket's frames in flight (each frame
+ * counts whole, as truesize): a send waits (or -EAGAIN) while they are
+ * above it, and they come back as the NIC completes them.
+ * Return: 0; -ENOPROTOOPT unknown level/name (or setting a read-only one);
+ * -EINVAL bad value or length; -EDOM bad timeval; -EBADF.
+ * Context: the socket's lane thread, or a control thread before traffic.
+ */
+PP_API int pp_setsockopt(struct pp_sock *sk, int level, int name, const void *val, socklen_t len);
+PP_API int pp_getsockopt(struct pp_sock *sk, int level, int name, void *val, socklen_t *len);
+
+/**
+ * struct pp_pollfd - one socket for pp_poll(): @events asked (PP_POLL*),
+ * @revents what is ready (PP_POLLERR, PP_POLLHUP and PP_POLLNVAL are
+ * reported whether asked or not).
+ */
+struct pp_pollfd {
+	struct pp_sock *sk;
+	short events;
+	short revents;
+};
+
+/**
+ * pp_poll() - readiness of @n sockets of one lane, as poll(2): waits up to
+ * @timeout_ms (0: none; negative: forever) for one to be ready, running the
+ * lane meanwhile (that is what makes data arrive and send buffers drain).
+ * UDP: PP_POLLIN when a datagram is queued, PP_POLLOUT while the frames in
+ * flight are below half of SO_SNDBUF (sock_writeable()).
+ * Return: how many have revents != 0 (0: timed out); -EINVAL NULL, @n 0, or
+ * sockets of different lanes.
+ * Context: the lane's thread.
+ */
+PP_API int pp_poll(struct pp_pollfd *fds, unsigned int n, int timeout_ms);
 
 /**
  * pp_close() - close the socket; packets it already sent still go out.

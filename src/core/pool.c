@@ -100,6 +100,13 @@ void pp_pool_destroy(struct pp_pool *p)
 	free(p);
 }
 
+/* No owner hook: frames naming an owner go home without a word. */
+static void wfree_none(void *owner, uint32_t bytes)
+{
+	(void)owner;
+	(void)bytes;
+}
+
 int pp_pool_create(const struct pp_pool_opts *uopts, struct pp_pool **out)
 {
 	struct pp_pool_opts o;
@@ -179,6 +186,7 @@ int pp_pool_create(const struct pp_pool_opts *uopts, struct pp_pool **out)
 		c->ncaches = (uint16_t)ncaches;
 		c->nlanes = (uint16_t)nlanes;
 		c->pool = p;
+		c->wfree = wfree_none;
 		c->stage = (struct pp__pool_stage *)(ctl + stack_bytes * nlanes + stage_bytes * i);
 		c->ret_out = calloc(nlanes, sizeof(*c->ret_out));
 		if (!c->ret_out)
@@ -221,6 +229,14 @@ int pp_pool_create(const struct pp_pool_opts *uopts, struct pp_pool **out)
 err_pool:
 	pp_pool_destroy(p);
 	return err;
+}
+
+void pp__pool_set_wfree(struct pp_pool *p, void (*fn)(void *owner, uint32_t bytes))
+{
+	if (!p)
+		return;
+	for (unsigned int i = 0; i < p->ncaches; i++)
+		p->caches[i].wfree = fn ? fn : wfree_none;
 }
 
 struct pp_pool_cache *pp_pool_cache(struct pp_pool *p, unsigned int id)
@@ -342,7 +358,7 @@ struct pp_skb *pp_skb_tx_copy(struct pp_pool_cache *c, const struct pp_skb *orig
 	skb->prio = orig->prio;
 	skb->flags = (uint8_t)(orig->flags & PP_SKB_F_TX_COPY);
 	skb->nexthop = orig->nexthop;
-	skb->sk = orig->sk;
+	skb->sk = NULL; /* charged by the transport that sends it, if at all */
 	skb->tstamp = orig->tstamp;
 	return skb;
 }

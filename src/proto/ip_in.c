@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ip_in.c - the receive stage: Ethernet demux, IPv4 validation, reassembly,
- * UDP delivery (cf. __netif_receive_skb_core() -> ip_rcv() -> ip_rcv_core()
+ * delivery to the protocol (demux table) (cf. __netif_receive_skb_core() -> ip_rcv() -> ip_rcv_core()
  * -> ip_rcv_finish() -> ip_local_deliver() -> ip_defrag() ->
  * ip_local_deliver_finish() -> __udp4_lib_rcv() / icmp_rcv(), and arp_rcv()).
  *
@@ -41,9 +41,6 @@
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-#define ICMP_PROT_UNREACH 2
-#define ICMP_PORT_UNREACH 3
-
 /*
  * cf. ip_route_input_slow() -> martian_source: a multicast or limited
  * broadcast source never; a zero-network one only to the limited broadcast
@@ -62,37 +59,6 @@ static inline bool saddr_martian(uint32_t saddr, uint32_t daddr, uint32_t ours, 
 	       (saddr == bcast_sub && bcast_sub);
 }
 
-/* Bytes of IP payload in a (possibly reassembled) datagram at @skb. */
-static inline uint32_t payload_len(const struct pp_skb *skb, uint32_t ihl)
-{
-	uint32_t n = skb->len - ihl;
-
-	for (const struct pp_skb *f = skb->frag; f; f = f->frag)
-		n += f->len;
-	return n;
-}
-
-/*
- * Cut the chain at @skb down to @keep bytes of data. Pieces past the end hold
- * only padding: they go back to the pool (the datagram itself goes on, so
- * they are no drop).
- */
-static void chain_trim(struct pp_stage *s, struct pp_skb *skb, uint32_t keep)
-{
-	for (; skb; skb = skb->frag) {
-		if (skb->len >= keep) {
-			pp_skb_trim(skb, keep);
-			if (skb->frag) {
-				pp_skb_free(s->cache, skb->frag);
-				skb->frag = NULL;
-			}
-			return;
-		}
-		keep -= skb->len;
-	}
-}
-
-/* cf. __udp4_lib_rcv(): data at the IPv4 header (@ihl bytes). */
 /* ICMP: collected, answered as a burst at the end (pp__icmp_input()). */
 static void icmp_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast,
 		     bool l2bcast)
@@ -114,63 +80,6 @@ const struct pp_inet_protocol pp__icmp_protocol = {
 	.protocol = PP_IPPROTO_ICMP,
 	.handler = icmp_rcv,
 	.flush = icmp_flush,
-};
-
-static void udp_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast, bool l2bcast)
-{
-	struct pp_stage *s = c->s;
-	const struct pp_ipv4_hdr *ip = (const struct pp_ipv4_hdr *)pp_skb_data(skb);
-	const struct pp_udp_hdr *uh = (const struct pp_udp_hdr *)((const uint8_t *)ip + ihl);
-	uint32_t total = payload_len(skb, ihl);
-	uint16_t ulen;
-	struct pp_sock *sk;
-
-	if (PP_UNLIKELY(skb->len < ihl + PP_UDP_HLEN)) {
-		pp_stage_drop(s, skb, PP_DROP_MALFORMED);
-		return;
-	}
-	ulen = ntohs(uh->len);
-	if (PP_UNLIKELY(ulen < PP_UDP_HLEN || ulen > total)) {
-		pp_stage_drop(s, skb, PP_DROP_MALFORMED);
-		return;
-	}
-	if (ulen < total) /* cf. pskb_trim_rcsum(): the IP length may be longer */
-		chain_trim(s, skb, ihl + ulen);
-	if (uh->check) {
-		/* cf. udp4_csum_init() + udp_lib_checksum_complete() */
-		unsigned int odd = 0;
-		uint64_t sum = pp_csum_pseudo(ip->saddr, ip->daddr, PP_IPPROTO_UDP, ulen);
-
-		sum = pp_csum_partial(uh, skb->len - ihl, sum, &odd);
-		for (const struct pp_skb *f = skb->frag; f; f = f->frag)
-			sum = pp_csum_partial(pp_skb_data(f), f->len, sum, &odd);
-		if (PP_UNLIKELY(pp_csum_fold(sum)) &&
-		    !(c->csum_partial && pp_csum_is_partial(uh->check, ip->saddr, ip->daddr,
-							    PP_IPPROTO_UDP, ulen))) {
-			pp_stage_drop(s, skb, PP_DROP_BAD_CSUM);
-			return;
-		}
-		skb->flags |= PP_SKB_F_CSUM_OK;
-	}
-	skb->trans_off = pp_skb_offset(skb, uh);
-	sk = pp__sock_lookup_udp(c->st, uh->dest);
-	if (!sk) {
-		/* the kernel answers port unreachable, to a unicast only */
-		if (!bcast && !l2bcast)
-			pp__icmp_send_unreach(&c->icmp, skb, ICMP_PORT_UNREACH, c->o);
-		pp_stage_drop(s, skb, PP_DROP_NO_SOCKET);
-		return;
-	}
-	pp_skb_pull(skb, ihl + PP_UDP_HLEN);
-	if (PP_UNLIKELY(pp__sock_deliver(c->l, sk, skb))) {
-		pp_stage_drop(s, skb, PP_DROP_RCVQ_FULL);
-		return;
-	}
-}
-
-const struct pp_inet_protocol pp__udp_protocol = {
-	.protocol = PP_IPPROTO_UDP,
-	.handler = udp_rcv,
 };
 
 /* cf. ip_rcv_core() + ip_rcv_finish() + ip_local_deliver(): data at the IPv4 header. */
@@ -224,7 +133,7 @@ static void ip_rcv(struct pp_inet_rx *c, struct pp_skb *skb, bool l2bcast)
 		 * datagram: only about the first fragment), then drop. Checked
 		 * before reassembly so that nothing is held for it. */
 		if (!bcast && !l2bcast && !(fo & PP_IP_OFFMASK))
-			pp__icmp_send_unreach(&c->icmp, skb, ICMP_PROT_UNREACH, c->o);
+			pp__icmp_send_unreach(&c->icmp, skb, PP_ICMP_PROT_UNREACH, c->o);
 		pp_stage_drop(s, skb, PP_DROP_UNSUPPORTED);
 		return;
 	}

@@ -221,10 +221,6 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
 
 		if (i + 1 < n)
 			__builtin_prefetch(pp_skb_data(pkts[i + 1]), 1);
-		/* a packet below the transport names no socket: pp_close()
-		 * flushes only what the lane staged, and a closed socket's slot
-		 * may be reused while the packet waits further down */
-		skb->sk = NULL;
 		if (PP_UNLIKELY(ip_route(l, skb, ip, &last_daddr, &last_nh))) {
 			pp_stage_drop(s, skb, PP_DROP_NO_ROUTE);
 			continue;

@@ -59,6 +59,8 @@ static inline uint32_t pp__hold_truesize(const struct pp_skb *skb)
 #define PP_SOCK_SNDBUF_DEFAULT 212992u	   /* net.core.wmem_default: sk_sndbuf */
 #define PP_SOCK_RMEM_MAX 212992u	   /* net.core.rmem_max: SO_RCVBUF clamp (then doubled) */
 #define PP_SOCK_RCVBUF_MIN 2304u	   /* SOCK_MIN_RCVBUF: 2048 + sizeof(struct sk_buff) */
+#define PP_SOCK_WMEM_MAX 212992u	   /* net.core.wmem_max: SO_SNDBUF clamp (then doubled) */
+#define PP_SOCK_SNDBUF_MIN 4608u	   /* SOCK_MIN_SNDBUF: 2 * SOCK_MIN_RCVBUF */
 #define PP_NEIGH_UNRES_QLEN_BYTES 212992u  /* unres_qlen_bytes (SK_WMEM_MAX) per entry */
 #define PP_REASM_HIGH_THRESH (4u << 20)	   /* ipfrag_high_thresh, capped by the share */
 

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <pktpipe/skb.h>
+
 #include "core/stage.h"
 #include "proto/reasm.h"
 
@@ -47,6 +49,36 @@ struct pp_inet_rx {
 	struct pp_skb *arp[PP_BURST_MAX];
 	struct pp_skb *icmps[PP_BURST_MAX];
 };
+
+/* Bytes of IP payload in a (possibly reassembled) datagram at @skb. */
+static inline uint32_t pp__ip_payload_len(const struct pp_skb *skb, uint32_t ihl)
+{
+	uint32_t n = skb->len - ihl;
+
+	for (const struct pp_skb *f = skb->frag; f; f = f->frag)
+		n += f->len;
+	return n;
+}
+
+/*
+ * Cut the chain at @skb down to @keep bytes of data. Pieces past the end hold
+ * only padding: they go back to the pool (the datagram itself goes on, so
+ * they are no drop).
+ */
+static inline void pp__skb_chain_trim(struct pp_stage *s, struct pp_skb *skb, uint32_t keep)
+{
+	for (; skb; skb = skb->frag) {
+		if (skb->len >= keep) {
+			pp_skb_trim(skb, keep);
+			if (skb->frag) {
+				pp_skb_free(s->cache, skb->frag);
+				skb->frag = NULL;
+			}
+			return;
+		}
+		keep -= skb->len;
+	}
+}
 
 /*
  * struct pp_inet_protocol - a protocol above IPv4 (cf. struct net_protocol

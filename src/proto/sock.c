@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * sock.c - the socket layer: argument checks, socket lookup, dispatch to the
- * protocol through its ops table (cf. sock_sendmsg() -> inet_sendmsg() ->
- * sk->sk_prot->sendmsg()), ports, and handing built packets to the lane.
+ * sock.c - the socket layer: argument checks, dispatch to the protocol
+ * through its ops table (cf. sock_sendmsg() -> inet_sendmsg() ->
+ * sk->sk_prot->sendmsg(), and the same for every call), the socket options
+ * of SOL_SOCKET and IPPROTO_IP, the slab sockets come from, send-memory
+ * release, and handing built packets to the lane.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,13 +17,7 @@
 #include "core/time.h"
 #include "proto/limits.h"
 #include "proto/stack_priv.h"
-
-#define EPHEMERAL_LO 32768
-/* How long a blocking receive polls the lane before it starts sleeping. */
-#define PP_SOCK_BUSY_POLL_NS (2 * PP_NSEC_PER_MSEC)
-#define EPHEMERAL_HI 60999
-
-static void sock_free_rq(struct pp_sock *sk);
+#include "proto/udp_priv.h"
 
 /* ---- lane entry and exit around every data-path call -------------------- */
 
@@ -47,12 +43,9 @@ void pp__sock_exit(void)
 
 /*
  * Hand a burst of transport-built packets (each may carry a fragment chain)
- * to the lane's first ring, then run the lane unless the caller batches
- * (PP_MSG_MORE) and the burst is not full yet (cf. xmit_more). @extra is
- * how many frames the burst holds beyond one per skb (the fragments after
- * the first of each chain), as the caller built it: the send-room books
- * then cost nothing for the common single-frame datagram.
- * Return: how many were taken; the caller keeps the rest.
+ * down the walk (pp__ip_queue_xmit()), unless the caller batches
+ * (PP_MSG_MORE) and the burst is not full yet (cf. xmit_more): then they
+ * wait on the lane until it is, or until a send without the flag.
  */
 void pp__sock_xmit_flush(struct pp_lane *l)
 {
@@ -112,15 +105,153 @@ uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes)
 	return room > staged ? room - staged : 0;
 }
 
-int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us)
+
+/* A deadline for a wait of @timeo_ns (0: none, wait forever). */
+uint64_t pp__sock_deadline(uint64_t timeo_ns)
+{
+	return timeo_ns ? pp__now_ns() + timeo_ns : 0;
+}
+
+/*
+ * One step of a blocking call's wait (cf. sk_wait_event()): run the lane
+ * (frames come home, replies arrive), and nap when it had nothing to do.
+ * Return: 0 to try again; -EAGAIN for PP_MSG_DONTWAIT or once @deadline (0:
+ * none) has passed.
+ */
+int pp__sock_wait(struct pp_sock *sk, int flags, uint64_t deadline, unsigned int *step_us)
 {
 	if (flags & PP_MSG_DONTWAIT) {
 		pp__lane_run(sk->lane);
 		return -EAGAIN;
 	}
+	if (deadline && pp__now_ns() >= deadline)
+		return -EAGAIN;
 	if (!pp__lane_run(sk->lane))
 		pp__lane_nap(step_us);
 	return 0;
+}
+
+/* ---- the socket slab ------------------------------------------------------ */
+
+/* Sockets per chunk: one allocation per 64 sockets, none on the data path. */
+#define SLAB_CHUNK_OBJS 64
+
+struct pp__sock_chunk {
+	struct pp__sock_chunk *next;
+	alignas(PP_CACHE_LINE) unsigned char objs[];
+};
+
+int pp__sock_slab_init(struct pp__sock_slab *s, size_t obj_size)
+{
+	memset(s, 0, sizeof(*s));
+	s->obj_size = (obj_size + PP_CACHE_LINE - 1) & ~(size_t)(PP_CACHE_LINE - 1);
+	return 0;
+}
+
+static inline struct pp_sock *chunk_obj(const struct pp__sock_slab *s, struct pp__sock_chunk *c,
+					unsigned int i)
+{
+	return (struct pp_sock *)(c->objs + (size_t)i * s->obj_size);
+}
+
+/* Sockets whose last frame came home on some other thread: back on the
+ * free list. Caller holds ctl_lock. */
+static void slab_reap(struct pp__sock_slab *s)
+{
+	struct pp_sock *z = atomic_exchange_explicit(&s->zombies, NULL, memory_order_acquire);
+
+	while (z) {
+		struct pp_sock *next = z->slab_next;
+
+		z->slab_next = s->free;
+		s->free = z;
+		s->nused--;
+		z = next;
+	}
+}
+
+/* A zeroed socket of @s's size; NULL when memory is out. ctl_lock held. */
+static struct pp_sock *slab_alloc(struct pp__sock_slab *s)
+{
+	struct pp_sock *sk;
+
+	slab_reap(s);
+	if (!s->free) {
+		struct pp__sock_chunk *c =
+			aligned_alloc(PP_CACHE_LINE, sizeof(*c) + SLAB_CHUNK_OBJS * s->obj_size);
+
+		if (!c)
+			return NULL;
+		memset(c, 0, sizeof(*c) + SLAB_CHUNK_OBJS * s->obj_size);
+		c->next = s->chunks;
+		s->chunks = c;
+		for (unsigned int i = SLAB_CHUNK_OBJS; i-- > 0;) {
+			sk = chunk_obj(s, c, i);
+			sk->slab_next = s->free;
+			s->free = sk;
+		}
+		s->nobjs += SLAB_CHUNK_OBJS;
+	}
+	sk = s->free;
+	s->free = sk->slab_next;
+	s->nused++;
+	memset(sk, 0, s->obj_size);
+	sk->slab = s;
+	return sk;
+}
+
+void pp__sock_slab_for_each(struct pp__sock_slab *s, void (*fn)(struct pp_sock *, void *), void *arg)
+{
+	for (struct pp__sock_chunk *c = s->chunks; c; c = c->next)
+		for (unsigned int i = 0; i < SLAB_CHUNK_OBJS; i++) {
+			struct pp_sock *sk = chunk_obj(s, c, i);
+
+			if (sk->prot)
+				fn(sk, arg);
+		}
+}
+
+static void slab_free_all(struct pp__sock_slab *s)
+{
+	while (s->chunks) {
+		struct pp__sock_chunk *c = s->chunks;
+
+		s->chunks = c->next;
+		free(c);
+	}
+	s->free = NULL;
+	atomic_store(&s->zombies, NULL);
+	s->nobjs = s->nused = 0;
+}
+
+/* The socket is gone from every table and nothing it sent is in flight:
+ * its memory goes back (lock-free: any thread may get here). */
+static void sock_free(struct pp_sock *sk)
+{
+	struct pp__sock_slab *s = sk->slab;
+	struct pp_sock *head = atomic_load_explicit(&s->zombies, memory_order_relaxed);
+
+	sk->prot = NULL;
+	do
+		sk->slab_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&s->zombies, &head, sk, memory_order_release,
+						      memory_order_relaxed));
+}
+
+/*
+ * cf. sock_wfree(): frames @owner sent came home (TX completion, or a drop
+ * anywhere below the socket). The release pairs with the acquire of
+ * whoever takes the count to zero, so every use of the socket by a frame's
+ * path happens before its memory is reused.
+ */
+void pp__sock_wfree(void *owner, uint32_t bytes)
+{
+	struct pp_sock *sk = owner;
+
+	if (atomic_fetch_sub_explicit(&sk->wmem_alloc, bytes, memory_order_release) == bytes) {
+		atomic_thread_fence(memory_order_acquire);
+		sock_free(sk);
+	}
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -135,121 +266,120 @@ static int sin_check(const struct sockaddr *addr, socklen_t len, const struct so
 	return 0;
 }
 
-static bool port_in_use(struct pp_stack *st, uint16_t port)
-{
-	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
-		if (st->socks[i].open && st->socks[i].sport == port)
-			return true;
-	return false;
-}
-
-/* Pick an ephemeral port (cf. inet_csk_get_port()) and hash the socket;
- * caller holds ctl_lock and is an online RCU reader. */
-int pp__sock_autobind(struct pp_sock *sk)
-{
-	struct pp_stack *st = sk->st;
-
-	for (unsigned int tries = 0; tries <= EPHEMERAL_HI - EPHEMERAL_LO; tries++) {
-		uint16_t p = st->next_eport;
-
-		st->next_eport = (uint16_t)(p >= EPHEMERAL_HI ? EPHEMERAL_LO : p + 1);
-		if (!port_in_use(st, htons(p))) {
-			int err;
-
-			sk->sport = htons(p);
-			err = pp__sock_hash(sk);
-			if (err)
-				sk->sport = 0;
-			return err;
-		}
-	}
-	return -EADDRINUSE;
-}
-
-int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out)
-{
-	struct pp_sock *sk = NULL;
-
-	if (!st || !out || lane >= st->nlanes)
-		return -EINVAL;
-	if (type != PP_SOCK_DGRAM)
-		return -EPROTONOSUPPORT;
-	pthread_mutex_lock(&st->ctl_lock);
-	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++) {
-		if (!st->socks[i].open) {
-			sk = &st->socks[i];
-			break;
-		}
-	}
-	if (!sk) {
-		pthread_mutex_unlock(&st->ctl_lock);
-		return -EMFILE;
-	}
-	memset(sk, 0, sizeof(*sk));
-	sk->ops = &pp__udp_ops;
-	sk->st = st;
-	sk->lane = &st->lanes[lane];
-	sk->saddr = st->ip;
-	sk->pmtudisc = PP_PMTUDISC_DONT;
-	sk->open = true;
-	pthread_mutex_unlock(&st->ctl_lock);
-	*out = sk;
-	return 0;
-}
-
-/* The checks bind and connect share: a live socket and an IPv4 address. */
-static int sock_addr_check(const struct pp_sock *sk, const struct sockaddr *addr, socklen_t len,
-			   const struct sockaddr_in **sin)
+/* A socket a call may use. */
+static inline int sock_check(const struct pp_sock *sk)
 {
 	if (!sk)
 		return -EINVAL;
 	if (!sk->open)
 		return -EBADF;
-	return sin_check(addr, len, sin);
+	return 0;
+}
+
+int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out)
+{
+	const struct pp_proto *prot;
+	struct pp__sock_slab *slab;
+	struct pp_sock *sk;
+
+	if (!st || !out || lane >= st->nlanes)
+		return -EINVAL;
+	/* cf. inet_create(): the switch entry for the type */
+	if (type < 0 || type >= PP_SOCK_TYPES || !(prot = st->protosw[type]))
+		return -EPROTONOSUPPORT;
+	slab = st->slabs[type];
+	pthread_mutex_lock(&st->ctl_lock);
+	sk = slab_alloc(slab);
+	pthread_mutex_unlock(&st->ctl_lock);
+	if (!sk)
+		return -ENOMEM;
+	sk->st = st;
+	sk->lane = &st->lanes[lane];
+	sk->saddr = st->ip;
+	sk->pmtudisc = PP_PMTUDISC_DONT;
+	sk->rcvbuf = PP_SOCK_RCVBUF_DEFAULT;
+	sk->sndbuf = PP_SOCK_SNDBUF_DEFAULT;
+	atomic_store_explicit(&sk->wmem_alloc, 1, memory_order_relaxed); /* its own reference */
+	sk->open = true;
+	/* last: slab_for_each() sees a socket once its prot is set */
+	__atomic_store_n(&sk->prot, prot, __ATOMIC_RELEASE);
+	*out = sk;
+	return 0;
 }
 
 int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 {
 	const struct sockaddr_in *sin;
-	int err = sock_addr_check(sk, addr, len, &sin);
+	int err = sock_check(sk);
 
-	if (err)
+	if (err || (err = sin_check(addr, len, &sin)))
 		return err;
-	if (sk->sport)
-		return -EINVAL;
 	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) && sin->sin_addr.s_addr != sk->st->ip)
 		return -EADDRNOTAVAIL;
-	pp__rcu_get();
-	pp__lane_online();
-	pthread_mutex_lock(&sk->st->ctl_lock);
-	if (sin->sin_port == 0) {
-		err = pp__sock_autobind(sk);
-	} else if (port_in_use(sk->st, sin->sin_port)) {
-		err = -EADDRINUSE;
-	} else {
-		sk->sport = sin->sin_port;
-		err = pp__sock_hash(sk);
-		if (err)
-			sk->sport = 0;
-	}
-	pthread_mutex_unlock(&sk->st->ctl_lock);
-	pp__lane_offline();
-	pp__rcu_put();
-	if (!err && sk->ops->bind)
-		err = sk->ops->bind(sk, sin);
-	return err;
+	if (!sk->prot->ops->bind)
+		return -EOPNOTSUPP;
+	return sk->prot->ops->bind(sk, sin);
 }
 
 int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
 {
 	const struct sockaddr_in *sin;
-	int err = sock_addr_check(sk, addr, len, &sin);
+	int err = sock_check(sk);
 
-	if (err)
+	if (err || (err = sin_check(addr, len, &sin)))
 		return err;
 	if (sin->sin_addr.s_addr == htonl(INADDR_ANY) || sin->sin_port == 0)
 		return -EINVAL;
-	return sk->ops->connect(sk, sin);
+	if (!sk->prot->ops->connect)
+		return -EOPNOTSUPP;
+	return sk->prot->ops->connect(sk, sin);
+}
+
+int pp_listen(struct pp_sock *sk, int backlog)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	/* cf. sock_no_listen() for a protocol without one */
+	return sk->prot->ops->listen ? sk->prot->ops->listen(sk, backlog) : -EOPNOTSUPP;
+}
+
+int pp_accept(struct pp_sock *sk, struct pp_sock **out, struct sockaddr *addr, socklen_t *len)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	if (!out || (addr && !len))
+		return -EINVAL;
+	if (!sk->prot->ops->accept)
+		return -EOPNOTSUPP;
+	err = sk->prot->ops->accept(sk, out);
+	if (!err && addr) {
+		struct sockaddr_in sin = {.sin_family = AF_INET,
+					  .sin_port = (*out)->dport,
+					  .sin_addr.s_addr = (*out)->daddr};
+		socklen_t n = *len < (socklen_t)sizeof(sin) ? *len : (socklen_t)sizeof(sin);
+
+		memcpy(addr, &sin, n);
+		*len = sizeof(sin);
+	}
+	return err;
+}
+
+int pp_shutdown(struct pp_sock *sk, int how)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	/* cf. inet_shutdown(): SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 -> bits */
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	if (!sk->prot->ops->shutdown)
+		return -EOPNOTSUPP;
+	return sk->prot->ops->shutdown(sk, how + 1);
 }
 
 /*
@@ -286,7 +416,11 @@ ssize_t pp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int flags)
 	ret = pp__sock_enter(sk);
 	if (ret)
 		return ret;
-	ret = sk->ops->sendmsg(sk, msg, flags);
+	/* cf. sock_alloc_send_pskb(): -EPIPE once the sending side is shut */
+	if (PP_UNLIKELY(sk->shutdown & PP_SEND_SHUTDOWN))
+		ret = -EPIPE;
+	else
+		ret = sk->prot->ops->sendmsg(sk, msg, flags);
 	pp__sock_exit();
 	return ret;
 }
@@ -314,257 +448,8 @@ ssize_t pp_send(struct pp_sock *sk, const void *buf, size_t len, int flags)
 	return pp_sendto(sk, buf, len, flags, NULL, 0);
 }
 
-int pp_sock_set_tos(struct pp_sock *sk, uint8_t tos)
-{
-	if (!sk)
-		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	sk->tos = tos;
-	sk->prio = pp__tos_to_prio(tos);
-	return 0;
-}
-
-int pp_sock_set_pmtudisc(struct pp_sock *sk, int mode)
-{
-	if (!sk || (mode != PP_PMTUDISC_DONT && mode != PP_PMTUDISC_DO))
-		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	sk->pmtudisc = (uint8_t)mode;
-	return 0;
-}
-
-int pp_sock_set_nocheck(struct pp_sock *sk, int on)
-{
-	if (!sk)
-		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	sk->nocheck = on != 0;
-	return 0;
-}
-
-int pp_sock_free_skbs(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n)
-{
-	if (!sk || (n && !skbs))
-		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	pp_skb_free_burst(sk->lane->cache, skbs, n);
-	return 0;
-}
-
-int pp_close(struct pp_sock *sk)
-{
-	int err = pp__sock_enter(sk);
-
-	if (err)
-		return err;
-	/* Datagrams PP_MSG_MORE staged on the lane name their socket in
-	 * skb->sk: send them before the slot can be reused. Below the
-	 * transport no packet names a socket (the ip stage clears skb->sk),
-	 * in rtc and split placement alike. */
-	if (sk->lane->nmore)
-		pp__sock_xmit_flush(sk->lane);
-	if (sk->ops->close)
-		sk->ops->close(sk);
-	pthread_mutex_lock(&sk->st->ctl_lock);
-	if (sk->hashed) {
-		cds_lfht_del(sk->st->udp_ports, &sk->port_node);
-		sk->hashed = false;
-	}
-	pthread_mutex_unlock(&sk->st->ctl_lock);
-	pp__sock_exit();
-	/* no rx stage may still hold the socket from the table once a grace
-	 * period has passed: then its queues can go */
-	synchronize_rcu();
-	pthread_mutex_lock(&sk->st->ctl_lock);
-	sock_free_rq(sk);
-	sk->open = false;
-	sk->sport = 0;
-	pthread_mutex_unlock(&sk->st->ctl_lock);
-	return 0;
-}
-
-/* ---- receive side --------------------------------------------------------- */
-
-/*
- * Bound UDP sockets by port in an rculfhash (cf. udp_table): the rx stage of
- * any lane looks a port up without a lock. A datagram for a socket goes on
- * the SPSC queue from the receiving lane to the socket (one per lane), so
- * lanes never share a producer side; the socket's own lane drains them.
- */
-static int port_match(struct cds_lfht_node *node, const void *key)
-{
-	const struct pp_sock *sk = caa_container_of(node, struct pp_sock, port_node);
-
-	return sk->sport == *(const uint16_t *)key;
-}
-
-static unsigned long port_hash(uint16_t port)
-{
-	return (unsigned long)port * 0x9e3779b97f4a7c15ull >> 16;
-}
-
-int pp__socks_init(struct pp_stack *st)
-{
-	/* fixed size (at most PP_SOCKS_MAX entries): no resize thread, so no
-	 * allocation behind the data path's back */
-	st->udp_ports = cds_lfht_new(PP_SOCKS_MAX, PP_SOCKS_MAX, PP_SOCKS_MAX, 0, NULL);
-	return st->udp_ports ? 0 : -ENOMEM;
-}
-
-/*
- * Receive memory (cf. __udp_enqueue_schedule_skb(), udp_rmem_release()):
- * every queued datagram is charged its truesize, the frames of its chain, to
- * the socket (sk_rmem_alloc, bounded by sk_rcvbuf) and to the lane that
- * received it (bounded by its share of the lane's frames, cf. udp_mem). The
- * receiving lane charges before it enqueues, the socket's lane releases after
- * it dequeues: both counters are atomics written by two threads, on the
- * receive path only.
- */
-
-/* The ring must never be what refuses a datagram: at the largest rcvbuf, a
- * socket takes one datagram after it is full (the kernel's rule), each at
- * least one frame. */
-static_assert((2ull * PP_SOCK_RMEM_MAX) / PP_FRAME_2K + 1 <= PP_SOCK_RCVQ,
-	      "a socket receive ring holds every datagram rcvbuf admits");
-
-static inline void rmem_uncharge(struct pp_sock *sk, struct pp_lane *from, uint32_t size)
-{
-	atomic_fetch_sub_explicit(&sk->rmem_alloc, size, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&from->rcv_mem, size, memory_order_relaxed);
-}
-
-static void sock_free_rq(struct pp_sock *sk)
-{
-	for (unsigned int k = 0; k < PP_LANES_MAX; k++) {
-		struct pp_skb *p;
-
-		if (!sk->rq[k])
-			continue;
-		while ((p = pp_ring_dequeue(sk->rq[k]))) {
-			rmem_uncharge(sk, &sk->st->lanes[k], pp__hold_truesize(p));
-			pp_skb_free(sk->lane->cache, p);
-		}
-		pp_ring_destroy(sk->rq[k]);
-		sk->rq[k] = NULL;
-	}
-}
-
-/* Single-threaded (stack teardown): free what sockets still hold. */
-void pp__socks_fini(struct pp_stack *st)
-{
-	for (unsigned int i = 0; i < PP_SOCKS_MAX; i++)
-		if (st->socks[i].st)
-			sock_free_rq(&st->socks[i]);
-	if (st->udp_ports) {
-		struct cds_lfht_iter it;
-		struct cds_lfht_node *n;
-
-		pp__rcu_get();
-		pp__lane_online();
-		cds_lfht_for_each(st->udp_ports, &it, n)
-			cds_lfht_del(st->udp_ports, n);
-		pp__lane_offline();
-		cds_lfht_destroy(st->udp_ports, NULL);
-		pp__rcu_put();
-		st->udp_ports = NULL;
-	}
-}
-
-/*
- * Make a bound socket reachable by the rx path: its receive queues, then the
- * table entry. Caller holds ctl_lock and is an RCU reader (online).
- */
-int pp__sock_hash(struct pp_sock *sk)
-{
-	struct pp_stack *st = sk->st;
-
-	if (sk->hashed)
-		return 0;
-	if (!sk->rcvbuf)
-		sk->rcvbuf = PP_SOCK_RCVBUF_DEFAULT; /* published by the table add */
-	for (unsigned int k = 0; k < st->nlanes; k++) {
-		if (!sk->rq[k] && pp_ring_create(PP_SOCK_RCVQ, 0, &sk->rq[k])) {
-			sock_free_rq(sk);
-			return -ENOMEM;
-		}
-	}
-	cds_lfht_node_init(&sk->port_node);
-	cds_lfht_add(st->udp_ports, port_hash(sk->sport), &sk->port_node);
-	sk->hashed = true;
-	return 0;
-}
-
-struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport)
-{
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *n;
-
-	cds_lfht_lookup(st->udp_ports, port_hash(dport), port_match, &dport, &it);
-	n = cds_lfht_iter_get_node(&it);
-	return n ? caa_container_of(n, struct pp_sock, port_node) : NULL;
-}
-
-/*
- * Queue @skb for @sk, charged to both bounds first (cf.
- * __udp_enqueue_schedule_skb(): a socket is full when what it already holds
- * exceeds sk_rcvbuf, so one datagram always fits an empty one; the lane total
- * is a hard limit, as __sk_mem_raise_allocated() against udp_mem[2]).
- * Return: 0, or -ENOBUFS with nothing charged (the caller drops it).
- */
-int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb)
-{
-	struct pp_ring *r = sk->rq[from->id];
-	uint32_t size = pp__hold_truesize(skb);
-	uint32_t rcvbuf = __atomic_load_n(&sk->rcvbuf, __ATOMIC_RELAXED);
-
-	if (PP_UNLIKELY(!r))
-		return -ENOBUFS;
-	/* full: fail before touching the shared counters (as the kernel does) */
-	if (PP_UNLIKELY(atomic_load_explicit(&sk->rmem_alloc, memory_order_relaxed) > rcvbuf))
-		return -ENOBUFS;
-	if (PP_UNLIKELY(atomic_fetch_add_explicit(&sk->rmem_alloc, size, memory_order_relaxed) >
-			rcvbuf)) {
-		atomic_fetch_sub_explicit(&sk->rmem_alloc, size, memory_order_relaxed);
-		return -ENOBUFS;
-	}
-	if (PP_UNLIKELY(atomic_fetch_add_explicit(&from->rcv_mem, size, memory_order_relaxed) +
-				size > from->rcv_mem_max ||
-			!pp_ring_enqueue(r, skb))) {
-		rmem_uncharge(sk, from, size);
-		return -ENOBUFS;
-	}
-	return 0;
-}
-
-/* Next datagram for @sk from any lane's queue, round robin; NULL if none. */
-static struct pp_skb *sock_rq_pop(struct pp_sock *sk)
-{
-	uint16_t nl = sk->st->nlanes;
-
-	for (uint16_t i = 0; i < nl; i++) {
-		uint16_t k = (uint16_t)((sk->rq_next + i) % nl);
-		struct pp_skb *skb = sk->rq[k] ? pp_ring_dequeue(sk->rq[k]) : NULL;
-
-		if (skb) {
-			/* off the queue: its memory is no longer held for the
-			 * socket (cf. skb_consume_udp() -> udp_rmem_release()) */
-			rmem_uncharge(sk, &sk->st->lanes[k], pp__hold_truesize(skb));
-			sk->rq_next = (uint16_t)((k + 1) % nl);
-			return skb;
-		}
-	}
-	return NULL;
-}
-
 ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 {
-	struct pp_skb *skb;
-	unsigned int step = 50;
-	uint64_t deadline = 0;
 	ssize_t ret;
 
 	if (!msg_ok(msg) || (flags & ~PP_MSG_DONTWAIT))
@@ -572,71 +457,7 @@ ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 	ret = pp__sock_enter(sk);
 	if (ret)
 		return ret;
-	if (!sk->hashed) {
-		ret = -EINVAL; /* as recvfrom on an unbound UDP socket waits forever */
-		goto out;
-	}
-	uint64_t now = pp__now_ns(), spin_until = now + PP_SOCK_BUSY_POLL_NS;
-
-	if (sk->rcvtimeo_ns)
-		deadline = now + sk->rcvtimeo_ns;
-	while (!(skb = sock_rq_pop(sk))) {
-		/* receiving is polling: run the lane (its rx stage feeds us) */
-		if (pp__lane_run(sk->lane))
-			continue;
-		now = pp__now_ns();
-		if (flags & PP_MSG_DONTWAIT || (deadline && now >= deadline)) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		/* busy-poll first (cf. SO_BUSY_POLL): a reply that comes back
-		 * within tens of microseconds must not wait for a sleep */
-		if (now < spin_until)
-			continue;
-		pp__lane_nap(&step);
-	}
-	/* copy the datagram (a reassembled one is a chain) into the iovec */
-	size_t total = 0, copied = 0, vi = 0, voff = 0;
-
-	for (struct pp_skb *f = skb; f; f = f->frag) {
-		const uint8_t *p = pp_skb_data(f);
-		size_t left = f->len;
-
-		total += left;
-		while (left && vi < msg->msg_iovlen) {
-			size_t room = msg->msg_iov[vi].iov_len - voff;
-			size_t n = left < room ? left : room;
-
-			memcpy((uint8_t *)msg->msg_iov[vi].iov_base + voff, p, n);
-			p += n;
-			left -= n;
-			copied += n;
-			voff += n;
-			if (voff == msg->msg_iov[vi].iov_len) {
-				vi++;
-				voff = 0;
-			}
-		}
-	}
-	msg->msg_flags = copied < total ? MSG_TRUNC : 0;
-	if (msg->msg_name && msg->msg_namelen >= (socklen_t)sizeof(struct sockaddr_in)) {
-		struct sockaddr_in *sin = msg->msg_name;
-		uint32_t saddr;
-		uint16_t sport;
-
-		memcpy(&saddr, pp_skb_at(skb, skb->net_off) + 12, 4);
-		memcpy(&sport, pp_skb_at(skb, skb->trans_off), 2);
-		memset(sin, 0, sizeof(*sin));
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = saddr;
-		sin->sin_port = sport;
-		msg->msg_namelen = sizeof(*sin);
-	} else {
-		msg->msg_namelen = 0;
-	}
-	pp_skb_free(sk->lane->cache, skb);
-	ret = (ssize_t)copied;
-out:
+	ret = sk->prot->ops->recvmsg ? sk->prot->ops->recvmsg(sk, msg, flags) : -EOPNOTSUPP;
 	pp__sock_exit();
 	return ret;
 }
@@ -662,36 +483,435 @@ ssize_t pp_recv(struct pp_sock *sk, void *buf, size_t len, int flags)
 	return pp_recvfrom(sk, buf, len, flags, NULL, NULL);
 }
 
-int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms)
+size_t pp__sock_copy_to_iov(const struct pp_skb *skb, const struct msghdr *msg, size_t *total)
 {
-	if (!sk)
+	size_t copied = 0, vi = 0, voff = 0;
+
+	*total = 0;
+	for (const struct pp_skb *f = skb; f; f = f->frag) {
+		const uint8_t *p = pp_skb_data(f);
+		size_t left = f->len;
+
+		*total += left;
+		while (left && vi < msg->msg_iovlen) {
+			size_t room = msg->msg_iov[vi].iov_len - voff;
+			size_t n = left < room ? left : room;
+
+			memcpy((uint8_t *)msg->msg_iov[vi].iov_base + voff, p, n);
+			p += n;
+			left -= n;
+			copied += n;
+			voff += n;
+			if (voff == msg->msg_iov[vi].iov_len) {
+				vi++;
+				voff = 0;
+			}
+		}
+	}
+	return copied;
+}
+
+/* ---- readiness ------------------------------------------------------------- */
+
+int pp_poll(struct pp_pollfd *fds, unsigned int n, int timeout_ms)
+{
+	struct pp_lane *l = NULL;
+	unsigned int step = 50;
+	uint64_t deadline = 0;
+	int ready, err;
+
+	if (!fds || n == 0)
 		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	sk->rcvtimeo_ns = (uint64_t)ms * 1000000ull;
+	for (unsigned int i = 0; i < n; i++) {
+		struct pp_sock *sk = fds[i].sk;
+
+		if (!sk)
+			return -EINVAL;
+		if (!sk->open)
+			continue; /* POLLNVAL below */
+		if (l && sk->lane != l)
+			return -EINVAL; /* one lane's sockets: only its thread runs it */
+		l = sk->lane;
+	}
+	if (l) {
+		err = pp__lane_enter(l->st, l);
+		if (err)
+			return err;
+		pp__lane_online();
+	}
+	if (timeout_ms > 0)
+		deadline = pp__now_ns() + (uint64_t)timeout_ms * PP_NSEC_PER_MSEC;
+	for (;;) {
+		ready = 0;
+		for (unsigned int i = 0; i < n; i++) {
+			struct pp_sock *sk = fds[i].sk;
+			unsigned int m;
+
+			if (!sk->open) {
+				m = PP_POLLNVAL;
+			} else {
+				/* errors and hang-ups are reported whether asked or not */
+				m = sk->prot->ops->poll(sk) &
+				    ((unsigned int)(unsigned short)fds[i].events | PP_POLLERR | PP_POLLHUP);
+			}
+			fds[i].revents = (short)m;
+			ready += m != 0;
+		}
+		if (ready || timeout_ms == 0 || !l)
+			break;
+		if (deadline && pp__now_ns() >= deadline)
+			break;
+		/* waiting is running the lane: its receive path fills the queues,
+		 * completions open the send buffers */
+		if (!pp__lane_run(l))
+			pp__lane_nap(&step);
+	}
+	if (l)
+		pp__lane_offline();
+	return ready;
+}
+
+/* ---- socket options ---------------------------------------------------------- */
+
+/* An int option value (cf. copy_from_sockptr() of an int: shorter is -EINVAL). */
+static int opt_int(const void *val, socklen_t len, int *v)
+{
+	if (!val || len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(v, val, sizeof(int));
 	return 0;
 }
 
-/*
- * cf. sock_setsockopt(SO_RCVBUF) -> __sock_set_rcvbuf(): the request is
- * clamped to rmem_max, then doubled (the kernel's allowance for the skb
- * overhead, which our truesize already counts as whole frames: doubling keeps
- * what an application sized for Linux working the same), and never below
- * SOCK_MIN_RCVBUF. What is already queued stays; the new bound applies to the
- * next datagram.
- */
+static int opt_put(void *val, socklen_t *len, const void *v, socklen_t vlen)
+{
+	if (!val || !len)
+		return -EINVAL;
+	if (*len > vlen)
+		*len = vlen;
+	memcpy(val, v, (size_t)*len);
+	return 0;
+}
+
+static int opt_put_int(void *val, socklen_t *len, int v)
+{
+	return opt_put(val, len, &v, sizeof(v));
+}
+
+/* cf. sock_set_timeout(): a timeval; 0 waits forever, a negative one not at all. */
+static int opt_timeo(const void *val, socklen_t len, uint64_t *timeo_ns)
+{
+	struct timeval tv;
+
+	if (!val || len < (socklen_t)sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		*timeo_ns = 1; /* already over */
+		return 0;
+	}
+	*timeo_ns = (uint64_t)tv.tv_sec * PP_NSEC_PER_SEC + (uint64_t)tv.tv_usec * 1000u;
+	return 0;
+}
+
+static int opt_put_timeo(void *val, socklen_t *len, uint64_t timeo_ns)
+{
+	struct timeval tv = {.tv_sec = (time_t)(timeo_ns / PP_NSEC_PER_SEC),
+			     .tv_usec = (suseconds_t)(timeo_ns % PP_NSEC_PER_SEC / 1000)};
+
+	return opt_put(val, len, &tv, sizeof(tv));
+}
+
+/* cf. __sock_set_rcvbuf() / sock_setsockopt(SO_SNDBUF): clamp to the max,
+ * double (the kernel's allowance for overhead, which truesize already counts
+ * as whole frames: doubling keeps what an application sized for Linux
+ * working the same), never below the minimum. */
+static uint32_t buf_size(int v, uint32_t max, uint32_t min)
+{
+	uint32_t b = v < 0 ? 0 : (uint32_t)v;
+
+	b = b < max ? b : max;
+	b *= 2;
+	return b < min ? min : b;
+}
+
+/* SOL_SOCKET (cf. sk_setsockopt()). */
+static int sock_setsockopt(struct pp_sock *sk, int name, const void *val, socklen_t len)
+{
+	int v, err;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+		return opt_timeo(val, len, &sk->rcvtimeo_ns);
+	case SO_SNDTIMEO:
+		return opt_timeo(val, len, &sk->sndtimeo_ns);
+	}
+	if ((err = opt_int(val, len, &v)))
+		return err;
+	switch (name) {
+	case SO_RCVBUF:
+		/* what is queued stays; the bound applies to the next datagram */
+		__atomic_store_n(&sk->rcvbuf, buf_size(v, PP_SOCK_RMEM_MAX, PP_SOCK_RCVBUF_MIN),
+				 __ATOMIC_RELAXED);
+		return 0;
+	case SO_SNDBUF:
+		sk->sndbuf = buf_size(v, PP_SOCK_WMEM_MAX, PP_SOCK_SNDBUF_MIN);
+		return 0;
+	case SO_NO_CHECK:
+		sk->nocheck = v != 0;
+		return 0;
+	case SO_TYPE:
+	case SO_PROTOCOL:
+	case SO_DOMAIN:
+	case SO_ERROR:
+		return -ENOPROTOOPT; /* read-only */
+	}
+	return -ENOPROTOOPT;
+}
+
+static int sock_getsockopt(struct pp_sock *sk, int name, void *val, socklen_t *len)
+{
+	switch (name) {
+	case SO_RCVBUF:
+		return opt_put_int(val, len, (int)__atomic_load_n(&sk->rcvbuf, __ATOMIC_RELAXED));
+	case SO_SNDBUF:
+		return opt_put_int(val, len, (int)sk->sndbuf);
+	case SO_RCVTIMEO:
+		return opt_put_timeo(val, len, sk->rcvtimeo_ns);
+	case SO_SNDTIMEO:
+		return opt_put_timeo(val, len, sk->sndtimeo_ns);
+	case SO_NO_CHECK:
+		return opt_put_int(val, len, sk->nocheck);
+	case SO_TYPE:
+		return opt_put_int(val, len, sk->prot->type);
+	case SO_PROTOCOL:
+		return opt_put_int(val, len, sk->prot->protocol);
+	case SO_DOMAIN:
+		return opt_put_int(val, len, AF_INET);
+	case SO_ERROR: {
+		int e = sk->err; /* cf. sock_error(): read once, then cleared */
+
+		sk->err = 0;
+		return opt_put_int(val, len, e);
+	}
+	}
+	return -ENOPROTOOPT;
+}
+
+/* IPPROTO_IP (cf. do_ip_setsockopt()), for every inet protocol. */
+int pp__ip_setsockopt(struct pp_sock *sk, int name, const void *val, socklen_t len)
+{
+	int v, err = opt_int(val, len, &v);
+
+	if (err)
+		return err;
+	switch (name) {
+	case IP_TOS:
+		sk->tos = (uint8_t)v;
+		sk->prio = pp__tos_to_prio(sk->tos);
+		return 0;
+	case IP_MTU_DISCOVER:
+		if (v != PP_PMTUDISC_DONT && v != PP_PMTUDISC_DO)
+			return -EINVAL; /* WANT and PROBE are not implemented */
+		sk->pmtudisc = (uint8_t)v;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+int pp__ip_getsockopt(struct pp_sock *sk, int name, void *val, socklen_t *len)
+{
+	switch (name) {
+	case IP_TOS:
+		return opt_put_int(val, len, sk->tos);
+	case IP_MTU_DISCOVER:
+		return opt_put_int(val, len, sk->pmtudisc);
+	}
+	return -ENOPROTOOPT;
+}
+
+int pp_setsockopt(struct pp_sock *sk, int level, int name, const void *val, socklen_t len)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sk, name, val, len);
+	return sk->prot->ops->setsockopt(sk, level, name, val, len);
+}
+
+int pp_getsockopt(struct pp_sock *sk, int level, int name, void *val, socklen_t *len)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	if (!val || !len)
+		return -EINVAL;
+	if (level == SOL_SOCKET)
+		return sock_getsockopt(sk, name, val, len);
+	return sk->prot->ops->getsockopt(sk, level, name, val, len);
+}
+
+/* The setters that came before pp_setsockopt(): the same options. */
+static int set_int(struct pp_sock *sk, int level, int name, int v)
+{
+	return pp_setsockopt(sk, level, name, &v, sizeof(v));
+}
+
+int pp_sock_set_tos(struct pp_sock *sk, uint8_t tos)
+{
+	return set_int(sk, IPPROTO_IP, IP_TOS, tos);
+}
+
+int pp_sock_set_pmtudisc(struct pp_sock *sk, int mode)
+{
+	return set_int(sk, IPPROTO_IP, IP_MTU_DISCOVER, mode);
+}
+
+int pp_sock_set_nocheck(struct pp_sock *sk, int on)
+{
+	return set_int(sk, SOL_SOCKET, SO_NO_CHECK, on);
+}
+
 int pp_sock_set_rcvbuf(struct pp_sock *sk, unsigned int bytes)
 {
-	uint32_t v;
+	return set_int(sk, SOL_SOCKET, SO_RCVBUF, bytes > INT_MAX ? INT_MAX : (int)bytes);
+}
 
-	if (!sk)
+int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	return pp_setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int pp_sock_free_skbs(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n)
+{
+	int err = sock_check(sk);
+
+	if (err)
+		return err;
+	if (n && !skbs)
 		return -EINVAL;
-	if (!sk->open)
-		return -EBADF;
-	v = bytes < PP_SOCK_RMEM_MAX ? bytes : PP_SOCK_RMEM_MAX;
-	v *= 2;
-	if (v < PP_SOCK_RCVBUF_MIN)
-		v = PP_SOCK_RCVBUF_MIN;
-	__atomic_store_n(&sk->rcvbuf, v, __ATOMIC_RELAXED);
+	pp_skb_free_burst(sk->lane->cache, skbs, n);
 	return 0;
+}
+
+/* ---- close -------------------------------------------------------------------- */
+
+/* Out of the protocol's tables; the socket takes no more calls. Caller holds
+ * ctl_lock and is an online RCU reader. */
+static void sock_unhash(struct pp_sock *sk)
+{
+	if (sk->hashed) {
+		sk->prot->ops->unhash(sk);
+		sk->hashed = false;
+	}
+	sk->open = false;
+}
+
+/* After a grace period since sock_unhash(): free the queues, drop the
+ * socket's own reference (cf. sk_common_release() -> sk_free()); its memory
+ * goes back once its last frame has come home too. */
+static void sock_destroy(struct pp_sock *sk)
+{
+	if (sk->prot->ops->destroy)
+		sk->prot->ops->destroy(sk);
+	sk->sport = 0;
+	pp__sock_wfree(sk, 1);
+}
+
+int pp_close(struct pp_sock *sk)
+{
+	int err = pp__sock_enter(sk);
+
+	if (err)
+		return err;
+	/* send what PP_MSG_MORE staged now (it names the socket, which stays
+	 * alive until its frames come home in any case) */
+	if (sk->lane->nmore)
+		pp__sock_xmit_flush(sk->lane);
+	if (sk->prot->ops->close)
+		sk->prot->ops->close(sk);
+	pthread_mutex_lock(&sk->st->ctl_lock);
+	sock_unhash(sk);
+	pthread_mutex_unlock(&sk->st->ctl_lock);
+	pp__sock_exit();
+	/* no receive path may still hold the socket from a table once a grace
+	 * period has passed: then its queues can go */
+	synchronize_rcu();
+	sock_destroy(sk);
+	return 0;
+}
+
+/* ---- the stack's sockets --------------------------------------------------- */
+
+int pp__socks_init(struct pp_stack *st)
+{
+	int err = pp__udp_table_init(st);
+
+	if (err)
+		return err;
+	/* cf. inet_register_protosw(): the switch, and where each type's
+	 * sockets come from */
+	st->protosw[PP_SOCK_DGRAM] = &pp__udp_proto;
+	st->slabs[PP_SOCK_DGRAM] = &st->udp->slab;
+	return 0;
+}
+
+/* Unhash an open socket and collect it on the list @arg points to (its
+ * slab link is free while it is allocated). */
+static void unhash_open(struct pp_sock *sk, void *arg)
+{
+	struct pp_sock **list = arg;
+
+	if (!sk->open)
+		return;
+	if (sk->prot->ops->close)
+		sk->prot->ops->close(sk);
+	sock_unhash(sk);
+	sk->slab_next = *list;
+	*list = sk;
+}
+
+/* Stack teardown, lanes stopped: close what is still open (its received
+ * datagrams go back to the pool; one grace period for all), then the
+ * protocols' tables. */
+void pp__socks_fini(struct pp_stack *st)
+{
+	struct pp_sock *list = NULL;
+
+	pp__rcu_get();
+	pp__lane_online();
+	pthread_mutex_lock(&st->ctl_lock);
+	for (unsigned int t = 0; t < PP_SOCK_TYPES; t++)
+		if (st->slabs[t])
+			pp__sock_slab_for_each(st->slabs[t], unhash_open, &list);
+	pthread_mutex_unlock(&st->ctl_lock);
+	pp__lane_offline();
+	synchronize_rcu();
+	while (list) {
+		struct pp_sock *sk = list;
+
+		list = sk->slab_next;
+		sock_destroy(sk);
+	}
+	pp__rcu_put();
+	if (st->udp)
+		pp__udp_table_fini(st);
+}
+
+/* After every frame came home (the NIC is closed): the memory. */
+void pp__sock_slabs_free(struct pp_stack *st)
+{
+	for (unsigned int t = 0; t < PP_SOCK_TYPES; t++)
+		if (st->slabs[t]) {
+			slab_free_all(st->slabs[t]);
+			st->slabs[t] = NULL;
+		}
+	free(st->udp);
+	st->udp = NULL;
 }

@@ -132,7 +132,6 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	st->mask = opts->prefix ? htonl(~0u << (32 - opts->prefix)) : 0;
 	st->mtu = opts->mtu ? opts->mtu : 1500;
 	st->flags = opts->flags;
-	st->next_eport = 32768;
 	pthread_mutex_init(&st->ctl_lock, NULL);
 	err = pp__rt_init(&st->rt, st->nlanes,
 			  st->placement == PP_PLACE_SPLIT ? PP_RT_SPLIT : PP_RT_RTC,
@@ -205,6 +204,9 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	err = pp__socks_init(st);
 	if (err)
 		goto err_stack;
+	/* frames a socket sent give their send memory back when they come
+	 * home, whoever frees them (cf. sock_wfree()) */
+	pp__pool_set_wfree(st->pool, pp__sock_wfree);
 	err = pp__neigh_table_create(&np, st->nlanes, &st->neigh);
 	if (err)
 		goto err_stack;
@@ -387,6 +389,7 @@ void pp_stack_destroy(struct pp_stack *st)
 		pp__neigh_table_destroy(st->neigh);
 	if (st->routes)
 		pp__route_table_destroy(st->routes);
+	pp__sock_slabs_free(st); /* every frame is home: none names a socket */
 	pp_pool_destroy(st->pool);
 	pthread_mutex_destroy(&st->ctl_lock);
 	free(st);

@@ -22,13 +22,12 @@
 #include "proto/neigh.h"
 #include "proto/qsel.h"
 #include "proto/route.h"
+#include "proto/sock_priv.h"
 #include "proto/stack_stats.h"
 #include "proto/txq.h"
 
-#define PP_SOCKS_MAX 1024
-/* Slots of each (lane, socket) receive ring: the SPSC transport only, the
- * bound is the socket's rcvbuf in bytes (sock.c checks this never binds). */
-#define PP_SOCK_RCVQ 256
+/* Socket types a stack's switch has room for (st->protosw[], by PP_SOCK_*). */
+#define PP_SOCK_TYPES 4
 
 struct pp_lane;
 struct pp_inet_protocol;
@@ -62,50 +61,6 @@ struct pp__ip_idents {
 	bool last_valid;
 	uint32_t id[PP_IP_IDENTS];
 	uint32_t stamp[PP_IP_IDENTS]; /* ms of the last use (jiffies) */
-};
-
-/* The socket ops table (cf. struct proto / proto_ops). */
-struct pp_proto_ops {
-	const char *name;
-	ssize_t (*sendmsg)(struct pp_sock *sk, const struct msghdr *msg, int flags);
-	int (*connect)(struct pp_sock *sk, const struct sockaddr_in *sin);
-	int (*bind)(struct pp_sock *sk, const struct sockaddr_in *sin);
-	void (*close)(struct pp_sock *sk);
-};
-
-/* The destination cache every socket carries (cf. sk_dst_cache). */
-struct pp__dst_cache {
-	uint32_t daddr;
-	uint32_t nexthop;
-	uint32_t gen;	/* route generation it was computed under */
-	bool valid;
-};
-
-struct pp_sock {
-	const struct pp_proto_ops *ops;
-	struct pp_stack *st;
-	struct pp_lane *lane;
-	bool open;
-	bool connected;
-	uint8_t tos;
-	uint8_t prio;		/* skb->priority from tos (rt_tos2priority) */
-	uint8_t pmtudisc;
-	bool nocheck;
-	uint32_t saddr;		/* network order */
-	uint16_t sport;		/* network order; 0: unbound */
-	uint32_t daddr;		/* connected destination */
-	uint16_t dport;
-	uint32_t txhash;	/* flow hash of the connected 5-tuple (sk_txhash) */
-	struct pp__dst_cache dst;
-	/* receive side: port table node, one SPSC queue per receiving lane
-	 * (producer: that lane's rx stage; consumer: this socket's lane) */
-	struct cds_lfht_node port_node;
-	bool hashed;
-	uint16_t rq_next;	/* round robin over rq[] */
-	uint64_t rcvtimeo_ns;	/* 0: block forever */
-	uint32_t rcvbuf;	/* sk_rcvbuf: bytes; read by every rx lane */
-	_Atomic uint32_t rmem_alloc; /* sk_rmem_alloc: truesize queued (rx lanes +, we -) */
-	struct pp_ring *rq[PP_LANES_MAX];
 };
 
 /*
@@ -163,13 +118,14 @@ struct pp_stack {
 	struct pp_lane lanes[PP_LANES_MAX];
 	uint64_t tsc_hz;
 	pthread_mutex_t ctl_lock;	/* control path: sockets, ports */
-	struct cds_lfht *udp_ports;	/* bound UDP sockets by port (RCU) */
+	/* socket types (cf. inetsw[]) and each protocol's table: const after create */
+	const struct pp_proto *protosw[PP_SOCK_TYPES];
+	struct pp__sock_slab *slabs[PP_SOCK_TYPES];
+	struct pp_udp_table *udp;
 	/* IPv4 protocol demux (cf. inet_protos[]): const after create */
 	const struct pp_inet_protocol *inet_protos[256];
 	const struct pp_inet_protocol *inet_list[8];
 	uint8_t ninet;
-	struct pp_sock socks[PP_SOCKS_MAX];
-	uint16_t next_eport;
 	/* ICMP errors, all lanes (cf. icmp_global_allow()): tokens, refilled
 	 * by whichever lane finds them spent */
 	_Atomic int32_t icmp_credit;
@@ -211,27 +167,6 @@ int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop);
 /* ip_out.c, icmp.c: the lane's secrets, from getrandom() (control path) */
 void pp__ip_idents_init(struct pp__ip_idents *t);
 void pp__icmp_rl_init(struct pp__icmp_rl *rl);
-
-/* udp.c */
-extern const struct pp_proto_ops pp__udp_ops;
-
-/* sock.c: send a burst of transport-built skbs down (PP_MSG_MORE stages
- * them). Takes all of them. */
-void pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flags);
-/* sock.c: send what PP_MSG_MORE staged on @l. */
-void pp__sock_xmit_flush(struct pp_lane *l);
-int pp__sock_wait(struct pp_sock *sk, int flags, unsigned int *step_us);
-uint32_t pp__sock_tx_room(struct pp_lane *l, uint64_t *bytes);
-int pp__sock_autobind(struct pp_sock *sk);
-int pp__sock_enter(struct pp_sock *sk);
-void pp__sock_exit(void);
-
-/* sock.c: receive side, called by the rx stage (ip_in.c) */
-struct pp_sock *pp__sock_lookup_udp(struct pp_stack *st, uint16_t dport);
-int pp__sock_deliver(struct pp_lane *from, struct pp_sock *sk, struct pp_skb *skb);
-int pp__sock_hash(struct pp_sock *sk);
-int pp__socks_init(struct pp_stack *st);
-void pp__socks_fini(struct pp_stack *st);
 
 struct pp_reasm;
 

@@ -40,6 +40,7 @@
 #include "proto/reasm.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
+#include "proto/udp_priv.h"
 
 /* libFuzzer's entry points; the replay main (fuzz_replay.c) calls the same. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -158,6 +159,24 @@ static inline void fuzz_check_reasm(const struct pp_reasm *r, uint64_t max, cons
 		   (unsigned long long)rs.frags, rs.queues);
 }
 
+/* A socket holds at most its rcvbuf plus the one datagram that may go past
+ * it (the kernel's rule), and nothing of a closed one is left queued. */
+static void fuzz_check_sock(struct pp_sock *sk, void *arg)
+{
+	uint32_t rmem = atomic_load(&sk->rmem_alloc);
+
+	(void)arg;
+	FUZZ_CHECK(rmem <= sk->rcvbuf + 64u * PP_FRAME_4K,
+		   "socket on port %u holds %u bytes, rcvbuf %u", ntohs(sk->sport), rmem, sk->rcvbuf);
+	FUZZ_CHECK(sk->open || rmem == 0, "a closed socket holds %u bytes", rmem);
+}
+
+static inline void fuzz_check_socks(struct pp_stack *st)
+{
+	if (st->udp)
+		pp__sock_slab_for_each(&st->udp->slab, fuzz_check_sock, NULL);
+}
+
 static inline void fuzz_check_bounds(const struct fuzz_bounds *b)
 {
 	if (b->reasm)
@@ -184,14 +203,7 @@ static inline void fuzz_check_bounds(const struct fuzz_bounds *b)
 								    PP_HOLD_RCV_DIV),
 			   "lane receive queues hold %llu bytes, bound %llu",
 			   (unsigned long long)rcv, (unsigned long long)l->rcv_mem_max);
-		for (unsigned int i = 0; i < PP_SOCKS_MAX; i++) {
-			struct pp_sock *sk = &st->socks[i];
-
-			if (sk->st && sk->rq[0])
-				FUZZ_CHECK(pp_ring_count(sk->rq[0]) <= PP_SOCK_RCVQ,
-					   "socket %u holds %u datagrams", i,
-					   pp_ring_count(sk->rq[0]));
-		}
+		fuzz_check_socks(st);
 	}
 }
 

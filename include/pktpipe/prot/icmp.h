@@ -10,6 +10,10 @@
 #define PP_ICMP_ECHO 8
 #define PP_ICMP_TIME_EXCEEDED 11
 
+/* PP_ICMP_DEST_UNREACH codes */
+#define PP_ICMP_PROT_UNREACH 2
+#define PP_ICMP_PORT_UNREACH 3
+
 struct pp_icmp_hdr {
 	uint8_t type;
 	uint8_t code;
