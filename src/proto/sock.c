@@ -13,7 +13,7 @@
 #include <urcu-qsbr.h>
 
 #include "core/time.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/stack_priv.h"
 
 #define EPHEMERAL_LO 32768
