@@ -299,7 +299,10 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	}
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint32_t)pp__now_ns();
-	t->slab = aligned_alloc(PP_CACHE_LINE, sizeof(struct nent) * t->nent);
+	/* aligned_alloc() wants a multiple of the alignment: with a small
+	 * max_entries (an odd one, say) the slab is not one */
+	t->slab = aligned_alloc(PP_CACHE_LINE, (sizeof(struct nent) * t->nent + PP_CACHE_LINE - 1) &
+						       ~(size_t)(PP_CACHE_LINE - 1));
 	if (!t->slab)
 		goto err_table;
 	memset(t->slab, 0, sizeof(struct nent) * t->nent);
