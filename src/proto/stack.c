@@ -23,7 +23,7 @@
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-/* how often timers run (limits and kernel defaults: proto/defaults.h) */
+/* Timer periods, not limits (limits and kernel defaults: proto/defaults.h) */
 #define PP_REASM_TICK (100 * PP_NSEC_PER_MSEC)	/* how often expired queues are swept */
 #define PP_NEIGH_TICK PP_NSEC_PER_SEC		/* cf. the neighbour GC work */
 
