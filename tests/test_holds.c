@@ -11,7 +11,7 @@
  *    ARP, whose replies wait on the neighbour's pending queue;
  *  - ARP requests for us from thousands of senders (neighbour table).
  *
- * Each hold stays within its share of the lane's frames (proto/limits.h),
+ * Each hold stays within its share of the lane's frames (proto/defaults.h),
  * and all of them together within half of them; then the lane still sends a
  * datagram to a resolved peer, answers ARP and answers a ping.
  */
@@ -34,7 +34,7 @@
 
 #include "core/time.h"
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 

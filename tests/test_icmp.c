@@ -34,7 +34,7 @@
 
 #include "core/time.h"
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/qsel.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"

@@ -29,7 +29,7 @@
 
 #include "core/stage.h"
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/reasm.h"
 #include "proto/stack_priv.h"
 

@@ -34,7 +34,7 @@
 #include <pktpipe/stack.h>
 
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 

@@ -344,13 +344,17 @@ struct pp_pool;
 #define PP_POOL_F_NO_HUGEPAGES	0x2 /* never try huge pages */
 #define PP_POOL_F_ALL		(PP_POOL_F_HUGEPAGES | PP_POOL_F_NO_HUGEPAGES)
 
+/** Frames per lane of a pool whose options leave frames_per_lane 0. */
+#define PP_POOL_FRAMES_DEFAULT 4096
+
 /** Most caches a pool has (lanes + freers). */
 #define PP_POOL_CACHES_MAX 64
 
 /**
  * struct pp_pool_opts - pool parameters. Zero fields take the default.
  * @sz: sizeof(struct pp_pool_opts) (so the struct can grow).
- * @frames_per_lane: frames each lane owns (default 4096; at least PP_BURST).
+ * @frames_per_lane: frames each lane owns (default PP_POOL_FRAMES_DEFAULT,
+ *		     4096; at least PP_BURST).
  * @frame_size: PP_FRAME_2K (default) or PP_FRAME_4K.
  * @nlanes: allocating caches, ids 0..nlanes-1 (default 1).
  * @nfreers: caches that only free, ids nlanes.. (default 0).

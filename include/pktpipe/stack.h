@@ -91,10 +91,38 @@ enum pp_placement {
  * @mtu: largest IPv4 packet (default 1500; 68..frame room).
  * @frames_per_lane: pool frames per lane (default 4096).
  * @frame_size: 2048 (default) or 4096.
- * @qdisc_limit: packets per TX queue's qdisc (default 1000).
+ * @qdisc_limit: packets per TX queue's qdisc (default 1000, the kernel's
+ *		txqueuelen; at most 2^20).
  * @cpus: if @ncpus > 0, lane k's thread is expected on cpus[k % ncpus] and
  *	  workers go to the next entry; otherwise hwloc picks.
  * @flags: PP_STACK_F_*; unknown flags are -EINVAL.
+ *
+ * Limits (README "Limits"; each mirrors a Linux sysctl and defaults to its
+ * value; out of range: -EINVAL):
+ * @neigh_max: neighbour entries the table holds, the hard maximum
+ *	       (net.ipv4.neigh.default.gc_thresh3, default 1024; at most
+ *	       2^20). The table is preallocated. gc_thresh2 and gc_thresh1
+ *	       are 512 and 128, or @neigh_max where that is smaller. A full
+ *	       table collects (or, for our own traffic, evicts) an old entry
+ *	       to make room, or refuses the new one.
+ * @neigh_unres_qlen_bytes: bytes (truesize: whole frames) held per
+ *	       unresolved neighbour per lane while ARP runs
+ *	       (net.ipv4.neigh.default.unres_qlen_bytes, default 212992;
+ *	       2048..2^31-1). All neighbours of a lane together hold at most
+ *	       1/8 of its frames whatever this is.
+ * @reasm_max_bytes: bytes (whole frames) one lane holds in IPv4 fragments
+ *	       being reassembled (net.ipv4.ipfrag_high_thresh, default 4 MiB;
+ *	       4096..2^30). A value above the lane's share, 1/8 of its frame
+ *	       bytes (frames_per_lane * frame_size / 8), is lowered to the
+ *	       share, as the default is: what the wire makes a lane hold stays
+ *	       within half of its frames.
+ * @reasm_timeout_ms: lifetime of an incomplete datagram
+ *	       (net.ipv4.ipfrag_time, default 30000; at most 3600000).
+ * @rcvbuf_default: sk_rcvbuf of a new socket, bytes of truesize
+ *	       (net.core.rmem_default, default 212992; 2304..425984, the
+ *	       largest SO_RCVBUF can set).
+ * @sndbuf_default: sk_sndbuf of a new socket (net.core.wmem_default,
+ *	       default 212992; 4608..425984).
  */
 struct pp_stack_opts {
 	size_t sz;
@@ -112,6 +140,13 @@ struct pp_stack_opts {
 	const int *cpus;
 	uint16_t ncpus;
 	uint32_t flags;
+	/* limits (appended: the struct grows at its end only) */
+	uint32_t neigh_max;
+	uint32_t neigh_unres_qlen_bytes;
+	uint32_t reasm_max_bytes;
+	uint32_t reasm_timeout_ms;
+	uint32_t rcvbuf_default;
+	uint32_t sndbuf_default;
 };
 
 /**

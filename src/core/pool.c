@@ -121,7 +121,7 @@ int pp_pool_create(const struct pp_pool_opts *uopts, struct pp_pool **out)
 		return -EINVAL;
 	if ((opts->flags & ~PP_POOL_F_ALL) || (opts->flags & PP_POOL_F_ALL) == PP_POOL_F_ALL)
 		return -EINVAL;
-	fpl = opts->frames_per_lane ? opts->frames_per_lane : 4096;
+	fpl = opts->frames_per_lane ? opts->frames_per_lane : PP_POOL_FRAMES_DEFAULT;
 	fsz = opts->frame_size ? opts->frame_size : PP_FRAME_2K;
 	nlanes = opts->nlanes ? opts->nlanes : 1;
 	ncaches = nlanes + opts->nfreers;

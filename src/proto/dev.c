@@ -15,6 +15,7 @@
 
 int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 {
+	uint32_t ring;
 	int err;
 
 	if (!dev || !p || !p->nic || !p->nlanes || p->nlanes > PP_LANES_MAX || !p->ntxq ||
@@ -27,6 +28,7 @@ int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 	dev->split = p->split;
 	dev->timed = p->timed;
 	memcpy(dev->mac, p->mac, 6);
+	ring = p->ring ? p->ring : PP_DEV_RING;
 	err = pp__qsel_init(&dev->qsel, p->ntxq);
 	if (err)
 		return err;
@@ -37,10 +39,10 @@ int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 		dl->id = k;
 		dl->dev = dev;
 		dl->cache = p->lane_cache[k];
-		if (p->split && (err = pp_ring_create(PP_DEV_RING, 0, &dl->r_qsel)))
+		if (p->split && (err = pp_ring_create(ring, 0, &dl->r_qsel)))
 			goto err;
 		for (uint16_t q = 0; q < p->ntxq; q++)
-			if ((err = pp_ring_create(PP_DEV_RING, 0, &dl->r_txq[q])))
+			if ((err = pp_ring_create(ring, 0, &dl->r_txq[q])))
 				goto err;
 		pp__qsel_set_xps(&dev->qsel, k, k % p->ntxq);
 		dl->s_qsel = (struct pp_stage){

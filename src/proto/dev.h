@@ -43,12 +43,10 @@
 
 #include "core/stage.h"
 #include "nic/nic.h"
+#include "proto/defaults.h"
 #include "proto/qsel.h"
 #include "proto/stack_stats.h"
 #include "proto/txq.h"
-
-/* Slots of each (lane, queue) ring and of a split lane's ring to its worker. */
-#define PP_DEV_RING 1024
 
 /* skb->flags: received in a link-layer broadcast (cf. PACKET_BROADCAST) */
 #define PP_SKB_F_L2BCAST 0x08
@@ -112,6 +110,7 @@ struct pp_dev_params {
 	uint16_t nlanes, ntxq;
 	bool split, timed;
 	const uint8_t *mac;
+	uint32_t ring;		/* slots of the lane -> queue rings (0: PP_DEV_RING) */
 	struct pp_txq_params txq;
 	struct pp_stage_stats *lane_stats[PP_LANES_MAX];
 	struct pp_pool_cache *lane_cache[PP_LANES_MAX];

@@ -44,16 +44,13 @@
 
 #include "core/time.h"
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/qsel.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
 #define IPTOS_PREC_INTERNETCONTROL 0xc0
 #define IPTOS_TOS_MASK 0x1e
-/* icmp_ratemask: which types are limited (dest unreach, source quench, time
- * exceeded, parameter problem); echo replies are not */
-#define PP_ICMP_RATEMASK 0x1818u
 
 /* Headroom a piece of a reply needs in front of its data: its own IPv4 header
  * (pushed by the ip stage) and the Ethernet header (pushed by neigh). */
@@ -290,8 +287,6 @@ uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, st
 
 /* ---- rate limits ------------------------------------------------------------ */
 
-#define XRLIM_BURST_FACTOR 6	/* inet_peer_xrlim_allow(): 6 errors at once */
-
 void pp__icmp_rl_init(struct pp__icmp_rl *rl)
 {
 	uint32_t k = 0;
@@ -322,15 +317,15 @@ static bool icmp_global_allow(struct pp_stack *st, uint64_t now)
 		delta = PP_NSEC_PER_SEC;
 	if (delta < PP_NSEC_PER_SEC / 50)
 		return false;
-	incr = (int32_t)(PP_ICMP_MSGS_PER_SEC * delta / PP_NSEC_PER_SEC);
+	incr = (int32_t)(st->lim.icmp_msgs_per_sec * delta / PP_NSEC_PER_SEC);
 	if (!incr)
 		return false;
 	if (atomic_compare_exchange_strong_explicit(&st->icmp_stamp, &old, now,
 						    memory_order_relaxed, memory_order_relaxed)) {
 		c = atomic_load_explicit(&st->icmp_credit, memory_order_relaxed);
 		while (!atomic_compare_exchange_weak_explicit(
-			&st->icmp_credit, &c, c + incr < (int32_t)PP_ICMP_MSGS_BURST ?
-						      c + incr : (int32_t)PP_ICMP_MSGS_BURST,
+			&st->icmp_credit, &c, c + incr < (int32_t)st->lim.icmp_msgs_burst ?
+						      c + incr : (int32_t)st->lim.icmp_msgs_burst,
 			memory_order_relaxed, memory_order_relaxed))
 			;
 	}
@@ -348,7 +343,7 @@ static bool icmp_peer_allow(struct pp__icmp_rl *rl, uint32_t daddr, uint64_t now
 	/* keyed, so that senders cannot aim at one set */
 	uint32_t set = (((daddr ^ rl->key) * 0x9e3779b1u) >> 16) % PP_ICMP_PEER_SETS;
 	struct pp__icmp_peer *p = &rl->peer[set * PP_ICMP_PEER_WAYS], *victim = p;
-	const uint64_t cap = XRLIM_BURST_FACTOR * PP_ICMP_RATELIMIT_NS;
+	const uint64_t cap = PP_ICMP_XRLIM_BURST * PP_ICMP_RATELIMIT_NS;
 	uint64_t token;
 
 	for (unsigned int w = 0; w < PP_ICMP_PEER_WAYS; w++, p++) {

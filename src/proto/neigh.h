@@ -26,7 +26,7 @@
  * a fragment chain): per next hop at most unres_qlen skbs and
  * unres_qlen_bytes; per lane at most PP_NEIGH_LANE_SLOTS next hops and
  * hold_max bytes over all of them (pp__hold_share(frames_per_lane,
- * frame_size, PP_HOLD_NEIGH_DIV), see limits.h). Beyond a next hop's bounds
+ * frame_size, PP_HOLD_NEIGH_DIV), see defaults.h). Beyond a next hop's bounds
  * its oldest skbs go; beyond hold_max the oldest skbs of the next hop
  * holding the most bytes go (longest-queue drop, cf. fq_codel_drop()), which
  * may be the new skb's own hop: one unresolved next hop cannot starve the
@@ -120,7 +120,7 @@
 #include <stdint.h>
 
 #include "core/stage.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 
 /**
  * struct pp_neigh_params - table parameters (cf. struct neigh_parms and the
@@ -200,9 +200,6 @@ static inline bool pp__ipv4_is_multicast(uint32_t be)
 {
 	return (__builtin_bswap32(be) & 0xf0000000u) == 0xe0000000u;
 }
-
-/** Next hops one lane may hold skbs for at once (beyond: dropped, queue full). */
-#define PP_NEIGH_LANE_SLOTS 64
 
 /**
  * pp__neigh_table_create() - make a table for @nlanes lanes.

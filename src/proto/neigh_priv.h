@@ -59,7 +59,7 @@
 
 #include "core/stage.h"
 #include "core/time.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/neigh.h"
 
 /* a lane's mark is one bit of a 64-bit word */

@@ -20,18 +20,7 @@
 
 #include "proto/neigh_priv.h"
 
-#define DEF_UNRES_QLEN 101
-#define DEF_RETRANS_NS PP_NSEC_PER_SEC
-#define DEF_MCAST_PROBES 3
-#define DEF_REACHABLE_NS (30 * PP_NSEC_PER_SEC)
-#define DEF_FAILED_HOLD_NS PP_NSEC_PER_SEC
-#define DEF_MAX_ENTRIES PP_NEIGH_GC_THRESH3
-#define DEF_FRAMES_PER_LANE 4096	/* the pool's default */
-#define DEF_FRAME_SIZE 2048		/* the pool's default (PP_FRAME_2K) */
-#define MAX_ENTRIES (1u << 20)
-/* cf. neigh_forced_gc(): entries updated within this are spared, and
- * neigh_alloc(): above gc_thresh2 the forced GC runs at most this often */
-#define FORCED_GC_NS (5 * PP_NSEC_PER_SEC)
+/* Defaults and limits: proto/defaults.h. Times fit the 48-bit timer word. */
 #define MAX_TIME_NS (1ull << 46)
 
 #define FREE_NIL UINT32_MAX
@@ -138,8 +127,8 @@ static inline uint64_t ent_age(struct nent *e, uint64_t now)
 
 /*
  * cf. neigh_forced_gc(): remove entries no lane holds skbs for, not
- * PERMANENT, that FAILED or were not updated for FORCED_GC_NS, until the
- * table is down to gc_thresh2. With @evict, if that freed nothing, the
+ * PERMANENT, that FAILED or were not updated for PP_NEIGH_FORCED_GC_NS,
+ * until the table is down to gc_thresh2. With @evict, if that freed nothing, the
  * oldest such entry goes whatever its age: our own traffic (or the admin)
  * needs the room, and what the link taught us must not lock it out.
  * Context: inside a read-side section. Return: entries removed.
@@ -163,7 +152,7 @@ static uint32_t forced_gc(struct pp_neigh_table *t, uint64_t now, bool evict)
 		    atomic_load_explicit(&e->holders, memory_order_relaxed))
 			continue;
 		age = ent_age(e, now);
-		if (s == PP_NUD_FAILED || age > FORCED_GC_NS) {
+		if (s == PP_NUD_FAILED || age > PP_NEIGH_FORCED_GC_NS) {
 			if (ent_kill(t, e, w, true) && ++shrunk >= max_clean)
 				break;
 			continue;
@@ -179,7 +168,7 @@ static uint32_t forced_gc(struct pp_neigh_table *t, uint64_t now, bool evict)
 /*
  * Reserve a place among max_entries live entries (cf. neigh_alloc()): at
  * gc_thresh3 the forced GC runs first, and above gc_thresh2 it runs when it
- * has not for FORCED_GC_NS. @evict: see forced_gc().
+ * has not for PP_NEIGH_FORCED_GC_NS. @evict: see forced_gc().
  * Return: true if reserved (count holds it; the caller gives it back if it
  * makes no entry).
  */
@@ -191,7 +180,7 @@ static bool ent_admit(struct pp_neigh_table *t, uint64_t now, bool evict)
 		uint64_t last = atomic_load_explicit(&t->gc_last, memory_order_relaxed);
 		bool full = n >= t->p.max_entries;
 
-		if (full || (int64_t)(now - last) > (int64_t)FORCED_GC_NS)
+		if (full || (int64_t)(now - last) > (int64_t)PP_NEIGH_FORCED_GC_NS)
 			forced_gc(t, now, evict && full);
 		if (atomic_load_explicit(&t->count, memory_order_relaxed) > t->p.max_entries) {
 			atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
@@ -269,15 +258,15 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	if (!p || !out || !nlanes || nlanes > PP_POOL_CACHES_MAX)
 		return -EINVAL;
 	q = *p;
-	q.unres_qlen = q.unres_qlen ? q.unres_qlen : DEF_UNRES_QLEN;
-	q.retrans_ns = q.retrans_ns ? q.retrans_ns : DEF_RETRANS_NS;
-	q.mcast_probes = q.mcast_probes ? q.mcast_probes : DEF_MCAST_PROBES;
-	q.reachable_ns = q.reachable_ns ? q.reachable_ns : DEF_REACHABLE_NS;
-	q.failed_hold_ns = q.failed_hold_ns ? q.failed_hold_ns : DEF_FAILED_HOLD_NS;
-	q.max_entries = q.max_entries ? q.max_entries : DEF_MAX_ENTRIES;
+	q.unres_qlen = q.unres_qlen ? q.unres_qlen : PP_NEIGH_UNRES_QLEN;
+	q.retrans_ns = q.retrans_ns ? q.retrans_ns : PP_NEIGH_RETRANS_NS;
+	q.mcast_probes = q.mcast_probes ? q.mcast_probes : PP_NEIGH_MCAST_PROBES;
+	q.reachable_ns = q.reachable_ns ? q.reachable_ns : PP_NEIGH_REACHABLE_NS;
+	q.failed_hold_ns = q.failed_hold_ns ? q.failed_hold_ns : PP_NEIGH_FAILED_HOLD_NS;
+	q.max_entries = q.max_entries ? q.max_entries : PP_NEIGH_GC_THRESH3;
 	q.unres_qlen_bytes = q.unres_qlen_bytes ? q.unres_qlen_bytes : PP_NEIGH_UNRES_QLEN_BYTES;
-	q.frames_per_lane = q.frames_per_lane ? q.frames_per_lane : DEF_FRAMES_PER_LANE;
-	q.frame_size = q.frame_size ? q.frame_size : DEF_FRAME_SIZE;
+	q.frames_per_lane = q.frames_per_lane ? q.frames_per_lane : PP_POOL_FRAMES_DEFAULT;
+	q.frame_size = q.frame_size ? q.frame_size : PP_FRAME_2K;
 	if (!q.gc_thresh2)
 		q.gc_thresh2 = q.max_entries < PP_NEIGH_GC_THRESH2 ? q.max_entries : PP_NEIGH_GC_THRESH2;
 	if (!q.gc_thresh1)
@@ -286,7 +275,7 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	q.locktime_ns = q.locktime_ns ? q.locktime_ns : PP_NEIGH_LOCKTIME_NS;
 	uint32_t hmask = __builtin_bswap32(q.mask), inv = ~hmask;
 
-	if (q.unres_qlen > UINT16_MAX || q.mcast_probes > 255 || q.max_entries > MAX_ENTRIES ||
+	if (q.unres_qlen > UINT16_MAX || q.mcast_probes > 255 || q.max_entries > PP_NEIGH_MAX_ENTRIES ||
 	    q.gc_thresh2 > q.max_entries || q.gc_thresh1 > q.gc_thresh2 ||
 	    q.retrans_ns >= MAX_TIME_NS || q.reachable_ns >= MAX_TIME_NS ||
 	    q.failed_hold_ns >= MAX_TIME_NS || q.gc_stale_ns >= MAX_TIME_NS ||
@@ -310,7 +299,10 @@ int pp__neigh_table_create(const struct pp_neigh_params *p, uint16_t nlanes, str
 	}
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint32_t)pp__now_ns();
-	t->slab = aligned_alloc(PP_CACHE_LINE, sizeof(struct nent) * t->nent);
+	/* aligned_alloc() wants a multiple of the alignment: with a small
+	 * max_entries (an odd one, say) the slab is not one */
+	t->slab = aligned_alloc(PP_CACHE_LINE, (sizeof(struct nent) * t->nent + PP_CACHE_LINE - 1) &
+						       ~(size_t)(PP_CACHE_LINE - 1));
 	if (!t->slab)
 		goto err_table;
 	memset(t->slab, 0, sizeof(struct nent) * t->nent);

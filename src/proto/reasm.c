@@ -71,10 +71,10 @@ int pp__reasm_create(uint32_t max_bytes, uint64_t timeout_ns, struct pp_reasm **
 	if (!out)
 		return -EINVAL;
 	if (!max_bytes)
-		max_bytes = PP_REASM_DEFAULT_BYTES;
+		max_bytes = PP_REASM_HIGH_THRESH;
 	if (!timeout_ns)
-		timeout_ns = PP_REASM_DEFAULT_TIMEOUT_NS;
-	if (max_bytes < 2 * PP_FRAME_2K || max_bytes > PP_REASM_MAX_BYTES)
+		timeout_ns = PP_REASM_TIMEOUT_NS;
+	if (max_bytes < PP_REASM_MIN_BYTES || max_bytes > PP_REASM_MAX_BYTES)
 		return -EINVAL;
 	/* every held datagram holds one frame at least, so this many queues
 	 * are never what runs out first with 2 KiB frames */

@@ -9,7 +9,7 @@
  * order through skb->frag; nothing is copied. Memory is bounded by the frames
  * held (each charged its full frame size, as the kernel charges truesize):
  * per datagram and over the table, at most max_bytes. The stack gives each
- * lane's table its share of the lane's frames (proto/limits.h: 1/8, at most
+ * lane's table its share of the lane's frames (proto/defaults.h: 1/8, at most
  * ipfrag_high_thresh), so that no trickle of tiny fragments can hold more. A
  * fragment that would go over evicts the oldest datagrams first (each of
  * their fragments dropped PP_DROP_FRAG_OVERFLOW), never refusing the
@@ -40,20 +40,15 @@
 #include <stdint.h>
 
 #include "core/stage.h"
-
-/** Defaults for a zero argument of pp__reasm_create() (ipfrag_high_thresh, ipfrag_time). */
-#define PP_REASM_DEFAULT_BYTES (4u << 20)
-#define PP_REASM_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
-/** Largest max_bytes accepted (1 GiB). */
-#define PP_REASM_MAX_BYTES (1u << 30)
+#include "proto/defaults.h"
 
 struct pp_reasm;
 
 /**
  * pp__reasm_create() - make a reassembly table.
- * @max_bytes: frame bytes held at most, per datagram and in all (0: default);
- *	       at least 4096 (two frames).
- * @timeout_ns: lifetime of an incomplete datagram (0: default 30 s).
+ * @max_bytes: frame bytes held at most, per datagram and in all (0:
+ *	       PP_REASM_HIGH_THRESH); PP_REASM_MIN_BYTES..PP_REASM_MAX_BYTES.
+ * @timeout_ns: lifetime of an incomplete datagram (0: PP_REASM_TIMEOUT_NS).
  * Return: 0 and *@out; -EINVAL (NULL @out, @max_bytes out of range); -ENOMEM.
  * Context: control path.
  */

@@ -15,7 +15,7 @@
 #include <urcu-qsbr.h>
 
 #include "core/time.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/stack_priv.h"
 #include "proto/udp_priv.h"
 
@@ -297,8 +297,8 @@ int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock *
 	sk->lane = &st->lanes[lane];
 	sk->saddr = st->ip;
 	sk->pmtudisc = PP_PMTUDISC_DONT;
-	sk->rcvbuf = PP_SOCK_RCVBUF_DEFAULT;
-	sk->sndbuf = PP_SOCK_SNDBUF_DEFAULT;
+	sk->rcvbuf = st->lim.rcvbuf_default;
+	sk->sndbuf = st->lim.sndbuf_default;
 	atomic_store_explicit(&sk->wmem_alloc, 1, memory_order_relaxed); /* its own reference */
 	sk->open = true;
 	/* last: slab_for_each() sees a socket once its prot is set */

@@ -19,11 +19,11 @@
 
 #include "core/opts.h"
 #include "core/time.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 
-#define PP_REASM_TIMEOUT (30 * PP_NSEC_PER_SEC) /* cf. ipfrag_time */
+/* Timer periods, not limits (limits and kernel defaults: proto/defaults.h) */
 #define PP_REASM_TICK (100 * PP_NSEC_PER_MSEC)	/* how often expired queues are swept */
 #define PP_NEIGH_TICK PP_NSEC_PER_SEC		/* cf. the neighbour GC work */
 
@@ -152,6 +152,18 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	err = pp_pool_create(&po, &st->pool);
 	if (err)
 		goto err_free;
+	/* frames each lane owns (as the pool chose them) and their size: the
+	 * shares of what the wire may make a lane hold are cut from them */
+	struct pp_pool_stats pst;
+
+	pp_pool_stats(st->pool, &pst);
+	uint32_t fpl = (uint32_t)(pst.nframes / st->nlanes);
+	uint32_t fsz = pp_pool_frame_size(st->pool);
+
+	/* the limits, from the options or the kernel's defaults */
+	err = pp__limits_init(&st->lim, opts, fpl, fsz);
+	if (err)
+		goto err_stack;
 	/* a whole IPv4 packet plus Ethernet must fit one frame after the headroom */
 	if ((uint32_t)st->mtu + 14 + PP_FRAME_COLOUR_MAX + PP_SKB_META + PP_SKB_HEADROOM >
 	    pp_pool_frame_size(st->pool)) {
@@ -183,16 +195,17 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	if (err)
 		goto err_stack;
 
+	/* retrans, probes, reachable and failed times: the table's defaults */
 	struct pp_neigh_params np = {
-		.unres_qlen = 101,
-		.retrans_ns = PP_NSEC_PER_SEC,
-		.mcast_probes = 3,
-		.reachable_ns = 30 * PP_NSEC_PER_SEC,
-		.failed_hold_ns = PP_NSEC_PER_SEC,
+		.unres_qlen = st->lim.neigh_unres_qlen,
+		.unres_qlen_bytes = st->lim.neigh_unres_qlen_bytes,
+		.max_entries = st->lim.neigh_max,
+		.gc_thresh1 = st->lim.neigh_gc_thresh1,
+		.gc_thresh2 = st->lim.neigh_gc_thresh2,
 		.ip = st->ip,
 		.mask = st->mask,
-		.frames_per_lane = opts->frames_per_lane,	/* 0: the pool's default */
-		.frame_size = pp_pool_frame_size(st->pool),
+		.frames_per_lane = fpl,
+		.frame_size = fsz,
 	};
 
 	memcpy(np.mac, st->mac, 6);
@@ -218,8 +231,9 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		.split = st->placement == PP_PLACE_SPLIT,
 		.timed = st->flags & PP_STACK_F_STAGE_TIMING,
 		.mac = st->mac,
+		.ring = st->lim.dev_ring,
 		.txq = {
-			.limit_pkts = opts->qdisc_limit ? opts->qdisc_limit : 1000,
+			.limit_pkts = st->lim.qdisc_limit,
 			.burst = PP_BURST,
 			.inline_reap = !(st->flags & PP_STACK_F_COMPLETION_THREADS),
 		},
@@ -245,13 +259,6 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 	    (err = inet_add_protocol(st, &pp__icmp_protocol)))
 		goto err_stack;
 
-	/* frames each lane owns (as the pool chose them) and their size */
-	struct pp_pool_stats pst;
-
-	pp_pool_stats(st->pool, &pst);
-	uint32_t fpl = (uint32_t)(pst.nframes / st->nlanes);
-	uint32_t fsz = pp_pool_frame_size(st->pool);
-
 	for (uint16_t k = 0; k < st->nlanes; k++) {
 		struct pp_lane *l = &st->lanes[k];
 
@@ -272,13 +279,11 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
 		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
 		/* what the wire can make the lane hold: shares of its frames
-		 * (proto/limits.h), reassembly capped as ipfrag_high_thresh */
+		 * (proto/defaults.h); reassembly as ipfrag_high_thresh within
+		 * its share (st->lim) */
 		l->rcv_mem_max = pp__hold_share(fpl, fsz, PP_HOLD_RCV_DIV);
-		uint64_t rb = pp__hold_share(fpl, fsz, PP_HOLD_REASM_DIV);
-
-		if (rb > PP_REASM_HIGH_THRESH)
-			rb = PP_REASM_HIGH_THRESH;
-		if ((err = pp__reasm_create((uint32_t)rb, PP_REASM_TIMEOUT, &l->reasm)))
+		if ((err = pp__reasm_create(st->lim.reasm_max_bytes, st->lim.reasm_timeout_ns,
+					    &l->reasm)))
 			goto err_stack;
 		/* what the runtime runs for this lane: receive, then resolution
 		 * retries and staged sends, on the lane's thread; the TX queues

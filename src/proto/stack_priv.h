@@ -18,6 +18,7 @@
 #include "core/rt.h"
 #include "core/stage.h"
 #include "nic/nic.h"
+#include "proto/defaults.h"
 #include "proto/dev.h"
 #include "proto/neigh.h"
 #include "proto/qsel.h"
@@ -37,8 +38,6 @@ struct pp_inet_protocol;
  * inet_peer_xrlim_allow()): a small set-associative table of peers, fixed
  * size, replacing the least recently limited; lane-private.
  */
-#define PP_ICMP_PEER_SETS 64
-#define PP_ICMP_PEER_WAYS 4
 struct pp__icmp_peer {
 	uint32_t daddr;		/* 0: free */
 	uint64_t tokens_ns;	/* rate_tokens */
@@ -52,7 +51,6 @@ struct pp__icmp_rl {
 };
 
 /* IPv4 ID generators of a lane (ip_out.c, cf. ip_idents_reserve()). */
-#define PP_IP_IDENTS 2048	/* IP_IDENTS_SZ, the kernel's smallest table */
 struct pp__ip_idents {
 	uint64_t key[2];	/* siphash key (net->ipv4.ip_id_key), const after init */
 	uint64_t rnd;		/* PRNG state for the idle perturbation */
@@ -101,6 +99,7 @@ struct pp_lane {
 
 struct pp_stack {
 	struct pp_stack_opts opts;	/* copy, nic string excluded */
+	struct pp_limits lim;		/* from opts or defaults.h; const after create */
 	char nic_spec[128];
 	char nic_info[256];
 	uint16_t nlanes, ntxq;

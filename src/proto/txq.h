@@ -58,6 +58,7 @@
 
 #include "core/stage.h"
 #include "nic/nic.h"
+#include "proto/defaults.h" /* PP_TXQ_*: defaults of zero fields below */
 
 /* TC_PRIO_* values of skb->prio (cf. include/uapi/linux/pkt_sched.h) */
 #define PP_TC_PRIO_BESTEFFORT 0
@@ -71,17 +72,9 @@
 /* pfifo_fast bands */
 #define PP_TXQ_BANDS 3
 
-/* Defaults for zero fields of struct pp_txq_params. */
-#define PP_TXQ_LIMIT_PKTS 1000		/* the kernel's default txqueuelen */
-#define PP_TXQ_BQL_MAX_DEFAULT (16u << 20)
-/* Completion intervals the BQL shrink waits over (kernel: slack_hold_time HZ) */
-#define PP_TXQ_BQL_HOLD 256
-/* Frames reaped per pp__txq_run()/pp__txq_xmit() when reaping inline */
-#define PP_TXQ_REAP_BUDGET 256
-
 /*
  * struct pp_txq_params - zero fields take the default.
- * @limit_pkts: frames the qdisc holds (default 1000).
+ * @limit_pkts: frames the qdisc holds (default PP_TXQ_LIMIT_PKTS).
  * @limit_bytes: bytes the qdisc holds (default limit_pkts * PP_FRAME_2K, so
  *		 the frame limit decides for any MTU-sized traffic).
  * @bql_min: lowest BQL limit in bytes (default burst * PP_FRAME_2K: one full

@@ -25,13 +25,13 @@
 
 #include "core/time.h"
 #include "proto/csum.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
 #include "proto/udp_priv.h"
 
-#define EPHEMERAL_LO 32768 /* net.ipv4.ip_local_port_range */
-#define EPHEMERAL_HI 60999
+#define EPHEMERAL_LO PP_IP_LOCAL_PORT_MIN /* net.ipv4.ip_local_port_range */
+#define EPHEMERAL_HI PP_IP_LOCAL_PORT_MAX
 /* How long a blocking receive polls the lane before it starts sleeping. */
 #define PP_SOCK_BUSY_POLL_NS (2 * PP_NSEC_PER_MSEC)
 
@@ -146,7 +146,7 @@ static int udp_get_port(struct pp_sock *sk, uint16_t port)
 		for (tries = 0; tries <= EPHEMERAL_HI - EPHEMERAL_LO; tries++) {
 			uint16_t p = t->next_eport;
 
-			t->next_eport = (uint16_t)(p >= EPHEMERAL_HI ? EPHEMERAL_LO : p + 1);
+			t->next_eport = (uint16_t)(p >= EPHEMERAL_HI ? EPHEMERAL_LO : p + 1u);
 			if (!pp__udp_lookup(st, htons(p))) {
 				port = htons(p);
 				break;

@@ -34,7 +34,7 @@
 #include <pktpipe/stack.h>
 
 #include "core/time.h"
-#include "proto/limits.h"
+#include "proto/defaults.h"
 #include "proto/neigh.h"
 #include "proto/qsel.h"
 #include "proto/reasm.h"
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_OPS 256			/* ops one input may have */
 #define FUZZ_T0 (1000ull * PP_NSEC_PER_SEC)	/* fake time at start */
 /* A small pool, so that holds are large against it (256 frames of 2 KiB:
- * the reassembly share of limits.h is then 32 frames). */
+ * the reassembly share of defaults.h is then 32 frames). */
 #define FUZZ_FRAMES 256u
 #define FUZZ_FRAME_SIZE 2048u
 
@@ -135,7 +135,7 @@ static inline uint64_t fuzz_clock_step(uint8_t sel)
  * @reasm/@reasm_max a reassembly table and the max_bytes it was made with;
  * @st a stack whose lane 0 holds (its reassembly table, limited to
  * PP_REASM_HIGH_THRESH, and its sockets' receive queues).
- * The stack's holds are held to their share of the lane's frames (limits.h):
+ * The stack's holds are held to their share of the lane's frames (defaults.h):
  * reassembly, and the bytes its sockets' receive queues hold.
  */
 struct fuzz_bounds {
@@ -450,7 +450,7 @@ static inline void fuzz_settle(void)
 		rcu_barrier();
 		fz.killed = 0;
 	}
-	fuzz_advance(PP_REASM_DEFAULT_TIMEOUT_NS + PP_NSEC_PER_SEC);
+	fuzz_advance(PP_REASM_TIMEOUT_NS + PP_NSEC_PER_SEC);
 	fuzz_drain_socks();
 	fuzz_lane_run();
 	FUZZ_CHECK(pp__neigh_lane_idle(fz.l->nl), "the neighbour stage still holds skbs");

@@ -199,9 +199,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	LLVMFuzzerInitialize(NULL, NULL);
 	FUZZ_CHECK(pp__reasm_create(max_bytes, timeout, &r) == 0, "pp__reasm_create failed");
 	if (!max_bytes)
-		max_bytes = PP_REASM_DEFAULT_BYTES;
+		max_bytes = PP_REASM_HIGH_THRESH;
 	if (!timeout)
-		timeout = PP_REASM_DEFAULT_TIMEOUT_NS;
+		timeout = PP_REASM_TIMEOUT_NS;
 	drops0 = drops_total();
 	while (fuzz_more(&in) && nfrags < MAX_FRAGS) {
 		uint8_t op = fuzz_u8(&in);

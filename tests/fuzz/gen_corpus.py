@@ -324,7 +324,7 @@ def arp_seeds():
 def regression_inputs():
     # 40 fragments of 8 bytes (MF, offsets 0, 8, ...) of a datagram that
     # never completes: reassembly held 40 frames (80 KiB, each charged its
-    # whole frame) of a lane of 256 frames, whose share (limits.h, 1/8) is
+    # whole frame) of a lane of 256 frames, whose share (defaults.h, 1/8) is
     # 32 frames (64 KiB); now evicted oldest first within the share
     big = udp(5555, 7000, pat(400))
     frags = fragments(17, big, [(i * 8, 8) for i in range(40)], 0x5151)
