@@ -1312,6 +1312,274 @@ static void test_recvmsg_trunc(void **state)
 	stack_finish(fx);
 }
 
+/* ---- the ops beyond send and receive --------------------------------------- */
+
+static int getint(struct pp_sock *sk, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(pp_getsockopt(sk, level, name, &v, &len), 0);
+	assert_int_equal(len, sizeof(v));
+	return v;
+}
+
+static int setint(struct pp_sock *sk, int level, int name, int v)
+{
+	return pp_setsockopt(sk, level, name, &v, sizeof(v));
+}
+
+/* setsockopt/getsockopt with Linux's levels, names, formats and clamps. */
+static void test_sockopt(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct timeval tv = {.tv_sec = 1, .tv_usec = 250000}, got;
+	socklen_t len;
+	struct pp_sock *sk;
+	char small[2];
+	int v = 0;
+
+	stack_up(fx, &o);
+	sk = sock_new(fx, 0);
+	/* negative cases first */
+	assert_int_equal(pp_setsockopt(NULL, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), -EINVAL);
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_SNDBUF, NULL, sizeof(v)), -EINVAL);
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_SNDBUF, &v, 2), -EINVAL);
+	assert_int_equal(setint(sk, SOL_SOCKET, 9999, 1), -ENOPROTOOPT);
+	assert_int_equal(setint(sk, IPPROTO_UDP, 1 /* UDP_CORK */, 1), -ENOPROTOOPT);
+	assert_int_equal(setint(sk, 12345, 1, 1), -ENOPROTOOPT);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_TYPE, 1), -ENOPROTOOPT); /* read-only */
+	assert_int_equal(setint(sk, IPPROTO_IP, IP_MTU_DISCOVER, 1 /* WANT */), -EINVAL);
+	tv.tv_usec = 1000000;
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), -EDOM);
+	tv.tv_usec = 250000;
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, 4), -EINVAL);
+	len = sizeof(v);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_SNDBUF, NULL, &len), -EINVAL);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_SNDBUF, &v, NULL), -EINVAL);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, 9999, &v, &len), -ENOPROTOOPT);
+	assert_int_equal(pp_getsockopt(sk, IPPROTO_UDP, 1, &v, &len), -ENOPROTOOPT);
+
+	/* read-only facts */
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_TYPE), PP_SOCK_DGRAM);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_PROTOCOL), IPPROTO_UDP);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_DOMAIN), AF_INET);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_ERROR), 0);
+	/* a shorter buffer gets the first bytes and the length it took */
+	len = sizeof(small);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_TYPE, small, &len), 0);
+	assert_int_equal(len, sizeof(small));
+
+	/* buffers: defaults, then clamped to [min, 2 * max] after doubling */
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), PP_SOCK_SNDBUF_DEFAULT);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_RCVBUF), PP_SOCK_RCVBUF_DEFAULT);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 0), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), PP_SOCK_SNDBUF_MIN);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, -5), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), PP_SOCK_SNDBUF_MIN);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 100000), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), 200000);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 1 << 30), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), 2 * PP_SOCK_WMEM_MAX);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_RCVBUF, 1), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_RCVBUF), PP_SOCK_RCVBUF_MIN);
+
+	/* timeouts round-trip as timevals; the old setter is the same option */
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	len = sizeof(got);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_SNDTIMEO, &got, &len), 0);
+	assert_int_equal(got.tv_sec, 1);
+	assert_int_equal(got.tv_usec, 250000);
+	assert_int_equal(pp_sock_set_rcvtimeo(sk, 1500), 0);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &got, &len), 0);
+	assert_int_equal(got.tv_sec, 1);
+	assert_int_equal(got.tv_usec, 500000);
+
+	/* IP level */
+	assert_int_equal(setint(sk, IPPROTO_IP, IP_TOS, 0xb8), 0);
+	assert_int_equal(getint(sk, IPPROTO_IP, IP_TOS), 0xb8);
+	assert_int_equal(pp_sock_set_pmtudisc(sk, PP_PMTUDISC_DO), 0);
+	assert_int_equal(getint(sk, IPPROTO_IP, IP_MTU_DISCOVER), PP_PMTUDISC_DO);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_NO_CHECK, 1), 0);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_NO_CHECK), 1);
+
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 1), -EBADF);
+	stack_finish(fx);
+}
+
+/* UDP has no connections: listen and accept are the kernel's sock_no_*(). */
+static void test_listen_accept_udp(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct pp_sock *sk, *c = NULL;
+
+	stack_up(fx, &o);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_listen(NULL, 1), -EINVAL);
+	assert_int_equal(pp_accept(sk, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(pp_listen(sk, 16), -EOPNOTSUPP);
+	assert_int_equal(pp_accept(sk, &c, NULL, NULL), -EOPNOTSUPP);
+	assert_null(c);
+	assert_int_equal(pp_close(sk), 0);
+	stack_finish(fx);
+}
+
+/* shutdown() as Linux's for UDP, and what poll() says about it. */
+static void test_shutdown_poll(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 5000);
+	struct pp_pollfd p[2];
+	uint8_t b[64];
+	struct pp_sock *sk, *other;
+
+	o.nlanes = 2;
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	sk = rx_sock(fx, RX_PORT);
+	other = sock_new(fx, 1);
+
+	/* negative cases */
+	assert_int_equal(pp_poll(NULL, 1, 0), -EINVAL);
+	p[0] = (struct pp_pollfd){.sk = sk, .events = PP_POLLIN};
+	assert_int_equal(pp_poll(p, 0, 0), -EINVAL);
+	p[1] = (struct pp_pollfd){.sk = other, .events = PP_POLLIN};
+	assert_int_equal(pp_poll(p, 2, 0), -EINVAL); /* two lanes */
+	p[1].sk = NULL;
+	assert_int_equal(pp_poll(p, 2, 0), -EINVAL);
+	assert_int_equal(pp_shutdown(NULL, SHUT_RD), -EINVAL);
+	assert_int_equal(pp_shutdown(sk, 3), -EINVAL);
+	assert_int_equal(pp_shutdown(sk, -1), -EINVAL);
+
+	/* nothing queued: writable, not readable; a timed wait times out */
+	p[0].events = PP_POLLIN | PP_POLLOUT;
+	assert_int_equal(pp_poll(p, 1, 0), 1);
+	assert_int_equal(p[0].revents, PP_POLLOUT);
+	p[0].events = PP_POLLIN;
+	uint64_t t0 = now_ns();
+
+	assert_int_equal(pp_poll(p, 1, 20), 0);
+	assert_true(now_ns() - t0 >= 20 * 1000000ull);
+	assert_int_equal(p[0].revents, 0);
+	/* a datagram arrives: readable */
+	rx_udp(fx, RX_PORT, 10, 1);
+	assert_int_equal(pp_poll(p, 1, -1), 1);
+	assert_int_equal(p[0].revents, PP_POLLIN);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), 0), 10);
+
+	/* an unconnected socket is shut all the same, with -ENOTCONN */
+	assert_int_equal(pp_shutdown(sk, SHUT_WR), -ENOTCONN);
+	assert_int_equal(pp_sendto(sk, b, 8, 0, SA(&d), sizeof(d)), -EPIPE);
+	/* shut for reading: what is queued is still read, then end of data */
+	rx_udp(fx, RX_PORT, 12, 2);
+	assert_int_equal(pp_shutdown(sk, SHUT_RD), -ENOTCONN);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), 0), 12);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), PP_MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), 0), 0);
+	p[0].events = PP_POLLIN | PP_POLLRDHUP;
+	assert_int_equal(pp_poll(p, 1, 0), 1);
+	assert_int_equal(p[0].revents, PP_POLLIN | PP_POLLRDHUP | PP_POLLHUP);
+
+	/* a connected socket: 0, and only its side is shut */
+	struct pp_sock *c = sock_new(fx, 0);
+
+	assert_int_equal(pp_connect(c, SA(&d), sizeof(d)), 0);
+	assert_int_equal(pp_shutdown(c, SHUT_RD), 0);
+	assert_int_equal(pp_send(c, b, 8, 0), 8);
+	assert_int_equal(pp_shutdown(c, SHUT_RDWR), 0);
+	assert_int_equal(pp_send(c, b, 8, 0), -EPIPE);
+
+	/* a closed socket polls as POLLNVAL */
+	assert_int_equal(pp_close(c), 0);
+	p[0] = (struct pp_pollfd){.sk = c, .events = PP_POLLIN};
+	assert_int_equal(pp_poll(p, 1, 0), 1);
+	assert_int_equal(p[0].revents, PP_POLLNVAL);
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(pp_close(other), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
+/*
+ * Send memory (cf. sk_wmem_alloc, sock_alloc_send_pskb(), sock_wfree()): a
+ * socket's frames in flight are charged to it until they come home, a send
+ * waits (or -EAGAIN) while they are at or above SO_SNDBUF, and poll says
+ * POLLOUT below half of it. Lane 0 sends on TX queue 1, which lane 1 drives:
+ * until lane 1 runs, every frame stays in flight.
+ */
+static void test_sndbuf_backpressure(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 5000);
+	struct pp_skb *skbs[8];
+	uint8_t b[1000] = {0};
+	struct pp_pollfd p;
+	struct pp_sock *sk;
+	int sent = 0;
+
+	o.nlanes = 2;
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_xps_set(fx->st, 0, 1), 0);
+	sk = sock_new(fx, 0);
+	assert_int_equal(pp_connect(sk, SA(&d), sizeof(d)), 0);
+	/* 8192 -> sk_sndbuf 16384: eight 2 KiB frames, the eighth sent while
+	 * seven are in flight (below the bound), the ninth refused */
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 8192), 0);
+	while (pp_send(sk, b, sizeof(b), PP_MSG_DONTWAIT) == (ssize_t)sizeof(b))
+		sent++;
+	assert_int_equal(sent, 8);
+	assert_int_equal(pp__sock_wmem(sk), 8 * PP_FRAME_2K);
+	assert_int_equal(pp_send(sk, b, sizeof(b), PP_MSG_DONTWAIT), -EAGAIN);
+	p = (struct pp_pollfd){.sk = sk, .events = PP_POLLOUT};
+	assert_int_equal(pp_poll(&p, 1, 0), 0);
+	/* a fragmented datagram counts every frame: 3000 bytes is 3 frames;
+	 * with 7 in flight (below) it goes, and takes the socket to 10 */
+	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
+	assert_int_equal(pp__sock_wmem(sk), 0);
+	assert_int_equal(pp_poll(&p, 1, 0), 1);
+	assert_int_equal(p.revents, PP_POLLOUT);
+	static uint8_t big[3000];
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pp_send(sk, big, sizeof(big), PP_MSG_DONTWAIT), sizeof(big));
+	assert_int_equal(pp__sock_wmem(sk), 9 * PP_FRAME_2K);
+	assert_int_equal(pp_send(sk, b, 10, PP_MSG_DONTWAIT), -EAGAIN);
+	/* a blocking send with SO_SNDTIMEO: -EAGAIN after the timeout */
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 30000};
+
+	assert_int_equal(pp_setsockopt(sk, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	uint64_t t0 = now_ns();
+
+	assert_int_equal(pp_send(sk, b, 10, 0), -EAGAIN);
+	assert_true(now_ns() - t0 >= 30 * 1000000ull);
+	/* the zero-copy burst: as many as the send buffer has room for */
+	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
+	assert_int_equal(pp__sock_wmem(sk), 0);
+	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 4096), 0); /* 8192: 4 frames */
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, 8), 8);
+	for (int i = 0; i < 8; i++)
+		assert_non_null(pp_skb_put(skbs[i], 16));
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 8, NULL, 0, 0), 4);
+	assert_int_equal(pp_udp_send_burst(sk, skbs + 4, 4, NULL, 0, 0), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
+	assert_int_equal(pp_udp_send_burst(sk, skbs + 4, 4, NULL, 0, 0), 4);
+	assert_int_equal(pp_lane_flush(fx->st, 1, 1000), 0);
+	assert_int_equal(pp__sock_wmem(sk), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(fx->ss->nic_tx_packets, 8 + 9 + 8);
+	assert_int_equal(pp_close(sk), 0);
+	stack_finish(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1332,6 +1600,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rcvbuf_bounds_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rcvbuf_lane_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recvmsg_trunc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sockopt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_accept_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sndbuf_backpressure, setup, teardown),
 	};
 
 	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));
