@@ -3,14 +3,17 @@
  * pktpipe/stack.h - a stack: one interface (a NIC backend), its address,
  * routes and neighbours, and the lanes that carry packets to it.
  *
- * A lane is one per-core pipeline:
+ * A lane is one per-core pipeline. A send walks down it once, each stage
+ * taking the whole burst before the next (VPP-style):
  *
- *   pp_send*() -> [udp] -ring-> [ip -> neigh] -ring-> [qsel] -ring(k,q)-> [qdisc+tx q] -> NIC
+ *   pp_send*() -> socket -> udp -> ip -> neigh -> qsel -> qdisc (bypassed when
+ *   idle) -> driver -> NIC; completion brings the frames home
  *
- * Placement decides which threads run which stages:
+ * with an SPSC ring only where threads may split it: into each TX queue from
+ * each lane ((lane, queue) rings), and in split placement from the lane to
+ * its worker. Placement decides which threads run which stages:
  *  - PP_PLACE_RTC (run to completion): the lane's own thread (the one that
- *    calls pp_send*() and pp_lane_poll() for that lane) runs every stage,
- *    VPP-style: each stage takes a whole burst before the next runs.
+ *    calls pp_send*() and pp_lane_poll() for that lane) runs every stage.
  *  - PP_PLACE_SPLIT: the lane's thread runs udp, ip and neigh; a worker
  *    thread the stack starts ("pp-tx/<lane>", pinned by hwloc to a core that
  *    shares a cache with the lane's) runs qsel, the qdiscs and the driver.
