@@ -88,7 +88,7 @@ static int setup(void **state)
 	pp__neigh_lane_pin_clock(fx.nl, true);	/* fake time throughout */
 	fx.arp = (struct pp_stage){.name = "arp", .cache = fx.c, .stats = &fx.arp_stats,
 				   .out_cap = PP_STAGE_OUT_CAP};
-	fx.neigh = (struct pp_stage){.name = "neigh", .fn = pp__neigh_output, .ctx = fx.nl,
+	fx.neigh = (struct pp_stage){.name = "neigh", .ctx = fx.nl,
 				     .cache = fx.c, .stats = &fx.neigh_stats,
 				     .out_cap = PP_STAGE_OUT_CAP};
 	*state = &fx;

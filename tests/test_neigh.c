@@ -108,7 +108,6 @@ static void mk_table(struct fx *fx, const struct pp_neigh_params *p)
 		pp__neigh_lane_pin_clock(fx->nl[k], true);	/* fake time throughout */
 		fx->st[k] = (struct pp_stage){
 			.name = "neigh",
-			.fn = pp__neigh_output,
 			.ctx = fx->nl[k],
 			.cache = pp_pool_cache(fx->pool, (unsigned int)k),
 			.stats = &fx->stats[k],

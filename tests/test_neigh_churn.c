@@ -208,7 +208,7 @@ static void test_churn(void **state)
 		memset(l, 0, sizeof(*l));
 		l->id = k;
 		assert_int_equal(pp__neigh_lane_create(t, (uint16_t)k, &l->nl), 0);
-		l->st = (struct pp_stage){.name = "neigh", .fn = pp__neigh_output, .ctx = l->nl,
+		l->st = (struct pp_stage){.name = "neigh", .ctx = l->nl,
 					  .cache = pp_pool_cache(pool, (unsigned int)k),
 					  .stats = &l->stats, .lane = (uint16_t)k,
 					  .out_cap = PP_STAGE_OUT_CAP};

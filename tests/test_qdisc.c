@@ -183,7 +183,7 @@ static int setup(void **state)
 	assert_int_equal(pp_ring_create(TNIC_RING_MAX, 0, &fx.tn->ring), 0);
 	fx.tn->ring_size = 1024;
 	fx.st = (struct pp_stage){
-		.name = "qdisc", .fn = pp__txq_xmit, .cache = fx.c, .stats = &fx.stats,
+		.name = "qdisc", .cache = fx.c, .stats = &fx.stats,
 		.lane = 0, .out_cap = PP_STAGE_OUT_CAP,
 	};
 	*state = &fx;
@@ -251,7 +251,7 @@ static void send_n(struct fx *fx, unsigned int n, uint16_t len, uint32_t *seq, u
 	assert_true(n <= PP_BURST_MAX);
 	for (unsigned int i = 0; i < n; i++)
 		pkts[i] = mk(fx->c, len, (*seq)++, prio);
-	assert_int_equal(fx->st.fn(&fx->st, pkts, (uint16_t)n, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, pkts, (uint16_t)n, out), 0);
 }
 
 static struct pp_txq_stats stats_of(struct fx *fx)
@@ -462,7 +462,7 @@ static void test_band_order(void **state)
 	for (uint32_t r = 0; r < 4; r++)
 		for (uint32_t i = 0; i < sizeof(prios); i++, n++)
 			pkts[n] = mk(fx->c, 64, n, prios[i]);
-	assert_int_equal(fx->st.fn(&fx->st, pkts, (uint16_t)n, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, pkts, (uint16_t)n, out), 0);
 	s = stats_of(fx);
 	assert_int_equal(s.bypassed, 0);
 	assert_int_equal(s.qlen, n);
@@ -523,11 +523,11 @@ static void test_limits(void **state)
 	mk_txq(fx, &p);
 	send_n(fx, 6, 100, &seq, 0);
 	ch = mk_chain(fx, 3, 100, seq++);
-	assert_int_equal(fx->st.fn(&fx->st, &ch, 1, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, &ch, 1, out), 0);
 	assert_int_equal(stats_of(fx).qlen, 6);
 	assert_int_equal(stats_of(fx).drops, 3);
 	ch = mk_chain(fx, 2, 100, seq++);
-	assert_int_equal(fx->st.fn(&fx->st, &ch, 1, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, &ch, 1, out), 0);
 	assert_int_equal(stats_of(fx).qlen, 8);
 	assert_int_equal(stats_of(fx).backlog, 800);
 	pp__txq_destroy(fx->txq, fx->c);
@@ -567,7 +567,7 @@ static void test_chain_whole(void **state)
 	/* bypass: the single goes, the 3-chain no longer fits (room 2) */
 	pkts[0] = mk(fx->c, 100, seq++, 0);
 	pkts[1] = mk_chain(fx, 3, 100, seq++);
-	assert_int_equal(fx->st.fn(&fx->st, pkts, 2, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, pkts, 2, out), 0);
 	s = stats_of(fx);
 	assert_int_equal(s.bypassed, 2);
 	assert_int_equal(s.qlen, 3);
@@ -589,7 +589,7 @@ static void test_chain_whole(void **state)
 	/* 5 frames never fit a 4-descriptor ring: dropped, the next goes on */
 	pkts[0] = mk_chain(fx, 5, 100, seq++);
 	pkts[1] = mk(fx->c, 100, seq++, 0);
-	assert_int_equal(fx->st.fn(&fx->st, pkts, 2, out), 0);
+	assert_int_equal(pp__txq_xmit(&fx->st, pkts, 2, out), 0);
 	s = stats_of(fx);
 	assert_int_equal(s.tx_errors, 5);
 	assert_int_equal(fx->stats.drops[PP_DROP_TX_ERROR], 1);
@@ -777,7 +777,7 @@ static void test_reap_thread(void **state)
 			memcpy(d, &seq, sizeof(seq));
 			seq++;
 		}
-		fx->st.fn(&fx->st, pkts, (uint16_t)got, out);
+		pp__txq_xmit(&fx->st, pkts, (uint16_t)got, out);
 		pp__txq_run(fx->txq, &fx->st);
 	}
 	while (!pp__txq_idle(fx->txq)) {

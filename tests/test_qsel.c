@@ -398,7 +398,7 @@ static void test_stage(void **state)
 	struct pp_qsel q;
 	struct pp_skb *pkts[PP_BURST], *out[PP_STAGE_OUT_CAP];
 	struct pp_stage st = {
-		.name = "qsel", .fn = pp__qsel_stage, .ctx = &q, .cache = fx->c,
+		.name = "qsel", .ctx = &q, .cache = fx->c,
 		.stats = &stats, .lane = 3, .out_cap = PP_STAGE_OUT_CAP,
 	};
 	uint16_t n;
@@ -409,7 +409,7 @@ static void test_stage(void **state)
 		pkts[i] = mk_pkt(fx, 0x0a000001, 0x0a000002, (uint16_t)(20000 + i), 53,
 				 PP_IPPROTO_UDP, 0);
 	/* no XPS: each by its flow */
-	n = st.fn(&st, pkts, PP_BURST, out);
+	n = pp__qsel_stage(&st, pkts, PP_BURST, out);
 	assert_int_equal(n, PP_BURST);
 	for (unsigned int i = 0; i < PP_BURST; i++) {
 		uint32_t h = hash_of(0x0a000001, 0x0a000002, (uint16_t)(20000 + i), 53,
@@ -421,7 +421,7 @@ static void test_stage(void **state)
 	}
 	/* XPS for lane 3: all to queue 2 */
 	assert_int_equal(pp__qsel_set_xps(&q, 3, 2), 0);
-	n = st.fn(&st, pkts, PP_BURST, out);
+	n = pp__qsel_stage(&st, pkts, PP_BURST, out);
 	assert_int_equal(n, PP_BURST);
 	for (unsigned int i = 0; i < PP_BURST; i++)
 		assert_int_equal(out[i]->queue, 2);

@@ -35,9 +35,10 @@ typedef uint16_t (*pp_stage_fn)(struct pp_stage *st, struct pp_skb **pkts, uint1
 /* Most entries a stage may write to out[] in one call. */
 #define PP_STAGE_OUT_CAP (2 * PP_BURST_MAX)
 
+/* A stage's identity and counters on one lane. Its function is not here:
+ * every call names it (pp_stage_call()), so calls are direct. */
 struct pp_stage {
 	const char *name;		/* const: "udp", "ip", "neigh", "qsel", "qdisc", "tx" */
-	pp_stage_fn fn;			/* const */
 	void *ctx;			/* const ptr: the stage's state for this lane */
 	struct pp_pool_cache *cache;	/* cache of the thread running the stage */
 	struct pp_stage_stats *stats;	/* this stage's counters on this lane */

@@ -46,7 +46,7 @@ int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 				goto err;
 		pp__qsel_set_xps(&dev->qsel, k, k % p->ntxq);
 		dl->s_qsel = (struct pp_stage){
-			.name = "qsel", .fn = pp__qsel_stage, .ctx = &dev->qsel, .cache = wc,
+			.name = "qsel", .ctx = &dev->qsel, .cache = wc,
 			.stats = &p->lane_stats[k][PP_STAGE_QSEL], .lane = k,
 			.out_cap = PP_STAGE_OUT_CAP,
 		};
@@ -68,7 +68,7 @@ int pp__dev_init(struct pp_dev *dev, const struct pp_dev_params *p)
 		if (err)
 			goto err;
 		t->s_qdisc = (struct pp_stage){
-			.name = "qdisc", .fn = pp__txq_xmit, .ctx = t->txq,
+			.name = "qdisc", .ctx = t->txq,
 			.cache = p->split ? p->worker_cache[owner] : p->lane_cache[owner],
 			.stats = &p->lane_stats[owner][PP_STAGE_QDISC], .lane = owner,
 			.out_cap = PP_STAGE_OUT_CAP,

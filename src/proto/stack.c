@@ -39,11 +39,10 @@ const char *pp__stage_name(unsigned int stage)
 	return stage < PP_STAGE_MAX ? stage_names[stage] : "unknown";
 }
 
-static void stage_init(struct pp_stage *s, struct pp_lane *l, unsigned int id, pp_stage_fn fn,
-		       void *ctx, struct pp_pool_cache *cache)
+static void stage_init(struct pp_stage *s, struct pp_lane *l, unsigned int id, void *ctx,
+		       struct pp_pool_cache *cache)
 {
 	s->name = stage_names[id];
-	s->fn = fn;
 	s->ctx = ctx;
 	s->cache = cache;
 	s->stats = &l->stats[id];
@@ -272,12 +271,12 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		err = pp__neigh_lane_create(st->neigh, k, &l->nl);
 		if (err)
 			goto err_stack;
-		stage_init(&l->s_udp, l, PP_STAGE_UDP, NULL, l, l->cache);
-		stage_init(&l->s_ip, l, PP_STAGE_IP, pp__ip_output, l, l->cache);
-		stage_init(&l->s_neigh, l, PP_STAGE_NEIGH, pp__neigh_output, l->nl, l->cache);
-		stage_init(&l->s_rx, l, PP_STAGE_RX, NULL, l, l->cache);
-		stage_init(&l->s_arp, l, PP_STAGE_ARP, NULL, l, l->cache);
-		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, NULL, l, l->cache);
+		stage_init(&l->s_udp, l, PP_STAGE_UDP, l, l->cache);
+		stage_init(&l->s_ip, l, PP_STAGE_IP, l, l->cache);
+		stage_init(&l->s_neigh, l, PP_STAGE_NEIGH, l->nl, l->cache);
+		stage_init(&l->s_rx, l, PP_STAGE_RX, l, l->cache);
+		stage_init(&l->s_arp, l, PP_STAGE_ARP, l, l->cache);
+		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, l, l->cache);
 		/* what the wire can make the lane hold: shares of its frames
 		 * (proto/defaults.h); reassembly as ipfrag_high_thresh within
 		 * its share (st->lim) */
