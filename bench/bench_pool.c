@@ -23,11 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pktpipe/ring.h>
-#include <pktpipe/skb.h>
-
 #include "bench.h"
 #include "bench_util.h"
+
+#include "core/pool.h"
 
 #define POOL_BURST_MAX 256
 #define POOL_FRAMES 4096	/* per lane: the pool's default */

@@ -41,10 +41,10 @@
  * include only, with #pragma GCC diagnostic push/ignored/pop. */
 #include <rte_ring.h>
 
-#include <pktpipe/ring.h>
-
 #include "bench.h"
 #include "bench_util.h"
+
+#include "core/ring.h"
 
 #define RING_SLOTS 4096
 #define RING_BURST_MAX 256

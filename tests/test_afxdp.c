@@ -46,9 +46,9 @@
 #include <pktpipe/prot/icmp.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
-#include <pktpipe/skb.h>
 
 #include "netns_lib.h"
+#include "core/pool.h"
 #include "nic/afxdp.h"
 #include "nic/bpf/pp_xdp_path.h"
 #include "nic/nic.h"

@@ -23,8 +23,8 @@
 #include <pktpipe/prot/arp.h>
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "core/stage.h"
 #include "core/time.h"
 #include "proto/arp.h"

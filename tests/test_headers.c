@@ -7,8 +7,10 @@
  * it declares extern "C", as C++ (cf. DPDK buildtools/chkincs). This test
  * makes sure that check covers the tree as it is now (a header added since
  * meson last configured would otherwise escape it), that each header opens
- * with an SPDX line and an include guard, and that all of them can be
- * included together (pp_headers_list.h includes every one).
+ * with an SPDX line and an include guard, that the stack API and the
+ * ring/pool toolkit stay apart with no inline internals in the toolkit, and
+ * that all of them can be included together (pp_headers_list.h includes
+ * every one).
  */
 #include <ftw.h>
 #include <setjmp.h>
@@ -166,6 +168,46 @@ static void test_spdx_and_guard(void **state)
 	}
 }
 
+/*
+ * The stack API (pktpipe.h and what it includes) offers no toolkit, and the
+ * toolkit (pktpipe/toolkit/) offers opaque objects and functions only: no
+ * header outside toolkit/ includes one inside it, no toolkit header has an
+ * inline function, and no public header lays out the ring, the pool or a
+ * pool cache, or names the pool's slow paths (what inline callers needed).
+ */
+static void test_toolkit_apart_and_opaque(void **state)
+{
+	static const char *const internals[] = {
+		"struct pp_ring {", "struct pp_pool {", "struct pp_pool_cache {",
+		"pp__pool_refill", "pp__pool_flush", "pp__skb_", "pp__ring_side",
+		"PP_POOL_CACHES_MAX",
+	};
+	int ntoolkit = 0;
+
+	(void)state;
+	for (int i = 0; i < nfound; i++) {
+		bool toolkit = !strncmp(found[i], "pktpipe/toolkit/", 16);
+		char *text = slurp(found[i]);
+
+		assert_non_null(text);
+		ntoolkit += toolkit;
+		if (!toolkit && strstr(text, "#include <pktpipe/toolkit/"))
+			fail_msg("include/%s includes a toolkit header: the stack API does not", found[i]);
+		for (const char *l = text; toolkit && l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+			if (!strncmp(l, "static", 6) || !strncmp(l, "inline", 6) ||
+			    !strncmp(l, "extern inline", 13))
+				fail_msg("include/%s defines a static or inline function: the toolkit "
+					 "is exported functions only",
+					 found[i]);
+		for (size_t k = 0; k < sizeof(internals) / sizeof(internals[0]); k++)
+			if (strstr(text, internals[k]))
+				fail_msg("include/%s has \"%s\": an internal of src/core", found[i],
+					 internals[k]);
+		free(text);
+	}
+	assert_int_equal(ntoolkit, 2); /* ring.h, pool.h */
+}
+
 /* ---- normal case: all of them in one translation unit ------------------- */
 
 static void test_all_together(void **state)
@@ -178,8 +220,8 @@ static void test_all_together(void **state)
 	assert_int_equal(n, nfound);
 	/* the include above pulled every header in; a few contracts they state */
 	assert_int_equal(sizeof(struct pp_skb), PP_SKB_META);
-	assert_int_equal(_Alignof(struct pp_ring), PP_CACHE_LINE);
-	assert_int_equal(offsetof(struct pp_ring, slot) % PP_CACHE_LINE, 0);
+	assert_int_equal(PP_RING_SIZE_MAX, 1u << 31);
+	assert_int_equal(PP_POOL_F_ALL, PP_POOL_F_HUGEPAGES | PP_POOL_F_NO_HUGEPAGES);
 	assert_true(PP_BURST <= PP_BURST_MAX);
 	print_message("headers: %d compiled alone in C11, %d also as C++\n", n,
 		      (int)(sizeof(listed_cxx) / sizeof(listed_cxx[0])) - 1);
@@ -191,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_every_header_compiled_alone),
 		cmocka_unit_test(test_extern_c_headers_compiled_as_cxx),
 		cmocka_unit_test(test_spdx_and_guard),
+		cmocka_unit_test(test_toolkit_apart_and_opaque),
 		cmocka_unit_test(test_all_together),
 	};
 

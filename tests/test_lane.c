@@ -151,7 +151,10 @@ static void *sender_main(void *arg)
 	struct sender *s = arg;
 	struct shared *sh = s->sh;
 	struct pp_skb *skbs[PP_BURST];
-	struct pp_sock *sk = NULL;
+	/* An abrupt case sends from several sockets, so that what is in flight
+	 * is bounded by the qdiscs, not by one socket's send buffer. */
+	struct pp_sock *socks[16] = {NULL}, *sk = NULL;
+	unsigned int nsocks = sh->abrupt ? 16 : 1;
 	uint64_t it = 0;
 	int r;
 
@@ -161,13 +164,17 @@ static void *sender_main(void *arg)
 		atomic_fetch_add(&sh->senders_done, 1);
 		return NULL;
 	}
-	r = pp_socket(sh->st, PP_SOCK_DGRAM, s->lane, &sk);
-	if (r) {
-		sender_fail(s, "pp_socket", r);
-		goto out;
+	for (unsigned int i = 0; i < nsocks; i++) {
+		r = pp_socket(sh->st, PP_SOCK_DGRAM, s->lane, &socks[i]);
+		if (r) {
+			sender_fail(s, "pp_socket", r);
+			goto out;
+		}
 	}
 	while (s->sent < sh->per_lane || now_ns() < sh->until_ns) {
 		unsigned int want = PP_BURST;
+
+		sk = socks[it % nsocks];
 		const struct sockaddr_in *d = &sh->dst[(it++ * 7 + s->lane) % NDEST];
 		int n = pp_udp_alloc_burst(sk, skbs, want);
 
@@ -219,21 +226,18 @@ static void *sender_main(void *arg)
 	}
 out:
 	atomic_fetch_add(&sh->senders_done, 1);
-	/* keep the lane moving until the main thread has made the tables final;
-	 * an abrupt case stops driving it at once (the socket's send buffer
-	 * bounds what is in flight, and polling would drain it before the
-	 * teardown this case is about) */
+	/* keep the lane moving until the main thread has made the tables final */
 	while (!atomic_load(&sh->drain)) {
-		if (!sh->abrupt)
-			pp_lane_poll(sh->st, s->lane);
+		pp_lane_poll(sh->st, s->lane);
 		sleep_us(100);
 	}
 	/* cross-lane leftovers are the main thread's to flush afterwards */
 	r = sh->abrupt ? 0 : pp_lane_flush(sh->st, s->lane, 2000);
 	if (r && r != -ETIMEDOUT)
 		sender_fail(s, "pp_lane_flush", r);
-	if (sk && (r = pp_close(sk)))
-		sender_fail(s, "pp_close", r);
+	for (unsigned int i = 0; i < nsocks; i++)
+		if (socks[i] && (r = pp_close(socks[i])))
+			sender_fail(s, "pp_close", r);
 	pp_lane_detach(sh->st, s->lane);
 	return NULL;
 }

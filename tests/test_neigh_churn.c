@@ -27,8 +27,8 @@
 
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "core/stage.h"
 #include "core/time.h"
 #include "proto/neigh.h"

@@ -20,8 +20,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/skb.h>
-
+#include "core/pool.h"
 #include "nic/nic.h"
 
 struct fx {

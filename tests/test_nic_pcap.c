@@ -31,8 +31,8 @@
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "nic/nic.h"
 #include "proto/csum.h"
 
@@ -309,7 +309,6 @@ static int have_tshark(void)
 {
 	return system("command -v tshark >/dev/null 2>&1") == 0;
 }
-
 
 /* Booleans print as 1/0 in tshark 4.0 and as True/False in later versions:
  * make them 1/0 (whole space-separated words only). */

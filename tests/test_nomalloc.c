@@ -28,9 +28,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/ring.h>
-#include <pktpipe/skb.h>
-
+#include "core/pool.h"
 #include "core/stage.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -23,10 +23,10 @@
 
 #include "pp_test.h"
 
-#include <pktpipe/skb.h>
 #include <pktpipe/stack.h>
 
 #include "core/opts.h"
+#include "core/pool.h"
 
 /* What a newer header's struct looks like to us: ours and a tail. */
 struct pool_opts_v2 {

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/skb.h>
+#include "core/pool.h"
 
 #define FPL 64
 

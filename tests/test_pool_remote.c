@@ -28,8 +28,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/ring.h>
-#include <pktpipe/skb.h>
+#include "core/pool.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define PP_TSAN 1

@@ -24,9 +24,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/ring.h>
-#include <pktpipe/skb.h>
-
+#include "core/pool.h"
 #include "core/stage.h"
 #include "nic/nic.h"
 #include "proto/txq.h"

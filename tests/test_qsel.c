@@ -19,8 +19,8 @@
 
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "proto/qsel.h"
 
 struct fx {

@@ -25,14 +25,13 @@
 #include "pp_test.h"
 
 #include <pktpipe/prot/ipv4.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "core/stage.h"
 #include "proto/csum.h"
 #include "proto/defaults.h"
 #include "proto/reasm.h"
 #include "proto/stack_priv.h"
-
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)

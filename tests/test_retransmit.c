@@ -32,8 +32,8 @@
 
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "core/time.h"
 #include "nic/nic.h"
 

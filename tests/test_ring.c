@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/ring.h>
+#include "core/ring.h"
 
 /* Ring values are sequence numbers dressed as pointers (never NULL). */
 #define V(i) ((void *)(uintptr_t)((i) + 1))

@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/ring.h>
+#include "core/ring.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define PP_TSAN 1

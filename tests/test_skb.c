@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/skb.h>
+#include "core/pool.h"
 
 #define CANARY 0x5c
 

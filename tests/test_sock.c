@@ -42,10 +42,10 @@
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
-#include <pktpipe/skb.h>
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>
 
+#include "core/pool.h"
 #include "proto/csum.h"
 #include "proto/defaults.h"
 #include "proto/rx.h"

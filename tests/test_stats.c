@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include <pktpipe/skb.h>
 #include <pktpipe/stats.h>
 
+#include "core/pool.h"
 #include "core/stage.h"
 
 /* ---- negative cases ----------------------------------------------------- */

@@ -40,8 +40,8 @@
 #include <pktpipe/prot/eth.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
-#include <pktpipe/skb.h>
 
+#include "core/pool.h"
 #include "nic/afxdp.h"
 #include "nic/nic.h"
 #include "proto/csum.h"

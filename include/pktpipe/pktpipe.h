@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pktpipe/pktpipe.h - the umbrella header: everything a server includes.
+ * pktpipe/pktpipe.h - the umbrella header: the stack API, everything a
+ * server that sends and receives through the stack includes (sockets, the
+ * stack and its lanes, the skb a zero-copy sender fills, counters, logging).
+ *
+ * The ring and the frame pool the stack is built from are a separate toolkit
+ * that this header does not include: <pktpipe/toolkit/ring.h> and
+ * <pktpipe/toolkit/pool.h>, for programs that want them for their own
+ * threads (opaque objects, every call a function of the library).
  *
  * The first datagram, in five calls (error handling elided):
  *
@@ -17,7 +24,6 @@
 
 #include <pktpipe/common.h>
 #include <pktpipe/log.h>
-#include <pktpipe/ring.h>
 #include <pktpipe/skb.h>
 #include <pktpipe/sock.h>
 #include <pktpipe/stack.h>

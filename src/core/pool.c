@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * pool.c - the frame pool (pktpipe/skb.h): one region, frames owned by lanes,
- * frames freed elsewhere coming home through SPSC return rings.
+ * pool.c - the frame pool (pktpipe/toolkit/pool.h, data path inline in
+ * core/pool.h): one region, frames owned by lanes, frames freed elsewhere
+ * coming home through SPSC return rings.
  *
  * cf. DPDK rte_mempool (per-lcore cache over a common store) and the kernel's
  * page_pool (recycling to the NAPI owner): here there is no common store at
@@ -13,9 +14,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <pktpipe/skb.h>
-
 #include "core/opts.h"
+#include "core/pool.h"
 
 #define HUGE_2M (2u << 20)
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * ring.c - control path of the SPSC ring (pktpipe/ring.h): sizing, init,
- * create/destroy. The data path is all inline in the header.
+ * ring.c - control path of the SPSC ring (core/ring.h): sizing, init,
+ * create/destroy. The data path is inline in core/ring.h (exported through
+ * core/toolkit.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <pktpipe/ring.h>
+#include "core/ring.h"
 
 _Static_assert(offsetof(struct pp_ring, prod) % PP_CACHE_LINE == 0, "producer line");
 _Static_assert(offsetof(struct pp_ring, cons) % PP_CACHE_LINE == 0, "consumer line");

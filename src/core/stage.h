@@ -20,9 +20,9 @@
 
 #include <stdbool.h>
 
-#include <pktpipe/skb.h>
 #include <pktpipe/stats.h>
 
+#include "core/pool.h"
 #include "core/stats.h"
 
 uint64_t pp__tsc(void); /* core/rt.c */

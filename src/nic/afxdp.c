@@ -42,9 +42,9 @@
 #include <bpf/bpf.h>
 
 #include <pktpipe/prot/eth.h>
-#include <pktpipe/ring.h>
 
 #include "core/log.h"
+#include "core/ring.h"
 #include "nic/afxdp_priv.h"
 
 static int iface_check(struct afxdp *a, struct pp_nic *nic, uint16_t nq)

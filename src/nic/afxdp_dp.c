@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 
 #include <pktpipe/prot/eth.h>
-#include <pktpipe/ring.h>
 
+#include "core/ring.h"
 #include "nic/afxdp_priv.h"
 
 /*

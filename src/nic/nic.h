@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <pktpipe/skb.h>
+#include "core/pool.h"
 
 struct pp_nic;
 

@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pktpipe/ring.h>
-
+#include "core/ring.h"
 #include "nic/nic.h"
 
 #define NULL_TXRING_DEFAULT 1024u

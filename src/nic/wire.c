@@ -71,8 +71,8 @@
 #include <urcu-qsbr.h>
 
 #include <pktpipe/prot/eth.h>
-#include <pktpipe/ring.h>
 
+#include "core/ring.h"
 #include "core/time.h"
 #include "nic/nic.h"
 

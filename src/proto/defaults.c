@@ -9,6 +9,7 @@
 
 #include <pktpipe/stack.h>
 
+#include "core/pool.h"
 #include "core/time.h"
 #include "proto/defaults.h"
 

@@ -38,9 +38,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <pktpipe/skb.h>
 #include <pktpipe/stack.h>
 
+#include "core/pool.h"
 #include "core/stage.h"
 #include "nic/nic.h"
 #include "proto/defaults.h"

@@ -54,8 +54,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <pktpipe/skb.h>
-
+#include "core/pool.h"
 #include "core/stage.h"
 #include "nic/nic.h"
 #include "proto/defaults.h" /* PP_TXQ_*: defaults of zero fields below */

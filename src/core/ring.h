@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pktpipe/ring.h - bounded lock-free single-producer/single-consumer ring of
- * pointers: the queue at every stage boundary of a pktpipe lane.
+ * core/ring.h - bounded lock-free single-producer/single-consumer ring of
+ * pointers: the queue at every stage boundary of a pktpipe lane. Internal:
+ * the library inlines these calls; programs get the same calls as exported
+ * functions on an opaque ring from <pktpipe/toolkit/ring.h>.
  *
  * Design (cf. DPDK rte_ring_c11_pvt.h, libxdp xsk.h):
  *  - power-of-two size; free-running 32-bit indices masked by size - 1, so the
@@ -27,11 +29,24 @@
  *   count, free_count, empty           | anything; the answer is a snapshot
  *   init, reset                        | nothing
  *
- * Do not touch the members of struct pp_ring: they are visible only so that
- * the calls inline.
+ * One name, two ways to call: every call below is PP__INLINE, `static
+ * inline` in the library's files, which inline them exactly as before the
+ * toolkit existed. core/toolkit.c alone defines PP__INLINE empty before it
+ * includes this header, which makes the same definitions, under the same
+ * names, the functions <pktpipe/toolkit/ring.h> exports. So library files
+ * include this header, never <pktpipe/toolkit/ring.h> (whose plain
+ * declarations would clash with the static ones).
  */
-#ifndef PKTPIPE_RING_H
-#define PKTPIPE_RING_H
+#ifndef PP_CORE_RING_H
+#define PP_CORE_RING_H
+
+#if defined(PKTPIPE_TOOLKIT_RING_H) && !defined(PP__INLINE)
+#error "library files include core/ring.h, not <pktpipe/toolkit/ring.h> (see core/toolkit.c)"
+#endif
+/* `static inline`, except in core/toolkit.c (above) */
+#ifndef PP__INLINE
+#define PP__INLINE static inline
+#endif
 
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -40,13 +55,14 @@
 #include <stdint.h>
 
 #include <pktpipe/common.h>
+/* the control path and the opaque type, without the data path's plain
+ * declarations (which would turn the definitions below into external ones) */
+#define PP__RING_INLINE 1
+#include <pktpipe/toolkit/ring.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Largest ring size accepted (2^31 slots). */
-#define PP_RING_SIZE_MAX (1u << 31)
 
 /* Half of the ring that one side writes. */
 struct pp__ring_side {
@@ -71,49 +87,14 @@ struct pp_ring {
 	alignas(PP_CACHE_LINE) void *slot[];
 };
 
-/**
- * pp_ring_memsize() - bytes needed for a ring of @size slots.
- * Return: the size (a multiple of PP_CACHE_LINE), or -EINVAL if @size is zero,
- * not a power of two or above PP_RING_SIZE_MAX.
- * Context: any.
- */
-PP_API ssize_t pp_ring_memsize(uint32_t size);
-
-/**
- * pp_ring_init() - make an empty ring of @size slots in caller memory.
- * @r: PP_CACHE_LINE-aligned memory of at least pp_ring_memsize(@size) bytes.
- * @flags: must be 0.
- * Return: 0, or -EINVAL (NULL @r, misaligned @r, bad @size, unknown @flags).
- * Context: control path; nothing may use the ring meanwhile.
- */
-PP_API int pp_ring_init(struct pp_ring *r, uint32_t size, uint32_t flags);
-
-/**
- * pp_ring_create() - allocate and init a ring of @size slots.
- * Return: 0 and *@out set, -EINVAL for bad arguments, -ENOMEM.
- * Context: control path (allocates).
- */
-PP_API int pp_ring_create(uint32_t size, uint32_t flags, struct pp_ring **out);
-
-/** pp_ring_destroy() - free a ring from pp_ring_create(); NULL is a no-op. */
-PP_API void pp_ring_destroy(struct pp_ring *r);
-
-/**
- * pp_ring_reset() - empty the ring and start both indices at @index.
- * Tests use it to put the free-running indices just below UINT32_MAX.
- * Return: 0 or -EINVAL for a NULL ring.
- * Context: control path; neither side may be using the ring.
- */
-PP_API int pp_ring_reset(struct pp_ring *r, uint32_t index);
-
 /** pp_ring_capacity() - entries the ring really holds (== its size). */
-static inline uint32_t pp_ring_capacity(const struct pp_ring *r)
+PP__INLINE uint32_t pp_ring_capacity(const struct pp_ring *r)
 {
 	return r->size;
 }
 
 /** pp_ring_count() - entries in the ring now (a snapshot from any thread). */
-static inline uint32_t pp_ring_count(const struct pp_ring *r)
+PP__INLINE uint32_t pp_ring_count(const struct pp_ring *r)
 {
 	uint32_t p = atomic_load_explicit(&r->prod.pub, memory_order_acquire);
 	uint32_t c = atomic_load_explicit(&r->cons.pub, memory_order_acquire);
@@ -124,13 +105,13 @@ static inline uint32_t pp_ring_count(const struct pp_ring *r)
 }
 
 /** pp_ring_free_count() - free slots now (a snapshot from any thread). */
-static inline uint32_t pp_ring_free_count(const struct pp_ring *r)
+PP__INLINE uint32_t pp_ring_free_count(const struct pp_ring *r)
 {
 	return r->size - pp_ring_count(r);
 }
 
 /** pp_ring_empty() - true if the ring holds nothing (snapshot). */
-static inline bool pp_ring_empty(const struct pp_ring *r)
+PP__INLINE bool pp_ring_empty(const struct pp_ring *r)
 {
 	return pp_ring_count(r) == 0;
 }
@@ -139,7 +120,7 @@ static inline bool pp_ring_empty(const struct pp_ring *r)
  * pp_ring_slot() - the slot for free-running index @idx, as returned by
  * pp_ring_prod_reserve() or pp_ring_cons_peek() plus an offset.
  */
-static inline void **pp_ring_slot(struct pp_ring *r, uint32_t idx)
+PP__INLINE void **pp_ring_slot(struct pp_ring *r, uint32_t idx)
 {
 	return &r->slot[idx & r->mask];
 }
@@ -152,7 +133,7 @@ static inline void **pp_ring_slot(struct pp_ring *r, uint32_t idx)
  */
 #define PP__RING_COPY_SHORT 4
 
-static inline void pp__ring_copy_in(struct pp_ring *r, uint32_t idx, void *const *objs, uint32_t n)
+PP__INLINE void pp__ring_copy_in(struct pp_ring *r, uint32_t idx, void *const *objs, uint32_t n)
 {
 	uint32_t at = idx & r->mask;
 
@@ -168,7 +149,7 @@ static inline void pp__ring_copy_in(struct pp_ring *r, uint32_t idx, void *const
 		dst[i] = src[i];
 }
 
-static inline void pp__ring_copy_out(const struct pp_ring *r, uint32_t idx, void **objs, uint32_t n)
+PP__INLINE void pp__ring_copy_out(const struct pp_ring *r, uint32_t idx, void **objs, uint32_t n)
 {
 	uint32_t at = idx & r->mask;
 
@@ -193,7 +174,7 @@ static inline void pp__ring_copy_out(const struct pp_ring *r, uint32_t idx, void
  * pp_ring_prod_submit(). Reservations accumulate until submitted or cancelled.
  * Context: producer thread.
  */
-static inline uint32_t pp_ring_prod_reserve(struct pp_ring *r, uint32_t n, uint32_t *idx)
+PP__INLINE uint32_t pp_ring_prod_reserve(struct pp_ring *r, uint32_t n, uint32_t *idx)
 {
 	uint32_t head = r->prod.head;
 	uint32_t room = r->size - (head - r->prod.peer_cache);
@@ -215,7 +196,7 @@ static inline uint32_t pp_ring_prod_reserve(struct pp_ring *r, uint32_t n, uint3
  * pp_ring_prod_submit() - publish the oldest @n reserved slots.
  * Context: producer thread; @n must not exceed what is reserved.
  */
-static inline void pp_ring_prod_submit(struct pp_ring *r, uint32_t n)
+PP__INLINE void pp_ring_prod_submit(struct pp_ring *r, uint32_t n)
 {
 	uint32_t pub = atomic_load_explicit(&r->prod.pub, memory_order_relaxed);
 
@@ -228,7 +209,7 @@ static inline void pp_ring_prod_submit(struct pp_ring *r, uint32_t n)
  * pp_ring_prod_cancel() - give back the newest @n reserved, unsubmitted slots.
  * Context: producer thread.
  */
-static inline void pp_ring_prod_cancel(struct pp_ring *r, uint32_t n)
+PP__INLINE void pp_ring_prod_cancel(struct pp_ring *r, uint32_t n)
 {
 	r->prod.head -= n;
 }
@@ -238,7 +219,7 @@ static inline void pp_ring_prod_cancel(struct pp_ring *r, uint32_t n)
  * Return: how many were enqueued; the caller keeps objs[ret..n).
  * Context: producer thread.
  */
-static inline uint32_t pp_ring_enqueue_burst(struct pp_ring *r, void *const *objs, uint32_t n)
+PP__INLINE uint32_t pp_ring_enqueue_burst(struct pp_ring *r, void *const *objs, uint32_t n)
 {
 	uint32_t idx;
 	uint32_t got = pp_ring_prod_reserve(r, n, &idx);
@@ -257,7 +238,7 @@ static inline uint32_t pp_ring_enqueue_burst(struct pp_ring *r, void *const *obj
  * Return: @n, or 0 if there was no room for all of them.
  * Context: producer thread.
  */
-static inline uint32_t pp_ring_enqueue_bulk(struct pp_ring *r, void *const *objs, uint32_t n)
+PP__INLINE uint32_t pp_ring_enqueue_bulk(struct pp_ring *r, void *const *objs, uint32_t n)
 {
 	uint32_t idx;
 	uint32_t got = pp_ring_prod_reserve(r, n, &idx);
@@ -272,7 +253,7 @@ static inline uint32_t pp_ring_enqueue_bulk(struct pp_ring *r, void *const *objs
 }
 
 /** pp_ring_enqueue() - enqueue one pointer. Return: true if enqueued. */
-static inline bool pp_ring_enqueue(struct pp_ring *r, void *obj)
+PP__INLINE bool pp_ring_enqueue(struct pp_ring *r, void *obj)
 {
 	return pp_ring_enqueue_burst(r, &obj, 1) == 1;
 }
@@ -286,7 +267,7 @@ static inline bool pp_ring_enqueue(struct pp_ring *r, void *obj)
  * pp_ring_cons_release().
  * Context: consumer thread.
  */
-static inline uint32_t pp_ring_cons_peek(struct pp_ring *r, uint32_t n, uint32_t *idx)
+PP__INLINE uint32_t pp_ring_cons_peek(struct pp_ring *r, uint32_t n, uint32_t *idx)
 {
 	uint32_t head = r->cons.head;
 	uint32_t avail = r->cons.peer_cache - head;
@@ -307,7 +288,7 @@ static inline uint32_t pp_ring_cons_peek(struct pp_ring *r, uint32_t n, uint32_t
  * pp_ring_cons_release() - free the oldest @n claimed slots for the producer.
  * Context: consumer thread.
  */
-static inline void pp_ring_cons_release(struct pp_ring *r, uint32_t n)
+PP__INLINE void pp_ring_cons_release(struct pp_ring *r, uint32_t n)
 {
 	uint32_t pub = atomic_load_explicit(&r->cons.pub, memory_order_relaxed);
 
@@ -321,7 +302,7 @@ static inline void pp_ring_cons_release(struct pp_ring *r, uint32_t n)
  * the next peek returns them again.
  * Context: consumer thread.
  */
-static inline void pp_ring_cons_cancel(struct pp_ring *r, uint32_t n)
+PP__INLINE void pp_ring_cons_cancel(struct pp_ring *r, uint32_t n)
 {
 	r->cons.head -= n;
 }
@@ -331,7 +312,7 @@ static inline void pp_ring_cons_cancel(struct pp_ring *r, uint32_t n)
  * Return: how many were dequeued (0 when empty).
  * Context: consumer thread.
  */
-static inline uint32_t pp_ring_dequeue_burst(struct pp_ring *r, void **objs, uint32_t n)
+PP__INLINE uint32_t pp_ring_dequeue_burst(struct pp_ring *r, void **objs, uint32_t n)
 {
 	uint32_t idx;
 	uint32_t got = pp_ring_cons_peek(r, n, &idx);
@@ -351,7 +332,7 @@ static inline uint32_t pp_ring_dequeue_burst(struct pp_ring *r, void **objs, uin
  * Return: @n, or 0 if fewer were available.
  * Context: consumer thread.
  */
-static inline uint32_t pp_ring_dequeue_bulk(struct pp_ring *r, void **objs, uint32_t n)
+PP__INLINE uint32_t pp_ring_dequeue_bulk(struct pp_ring *r, void **objs, uint32_t n)
 {
 	uint32_t idx;
 	uint32_t got = pp_ring_cons_peek(r, n, &idx);
@@ -366,7 +347,7 @@ static inline uint32_t pp_ring_dequeue_bulk(struct pp_ring *r, void **objs, uint
 }
 
 /** pp_ring_dequeue() - dequeue one pointer. Return: it, or NULL if empty. */
-static inline void *pp_ring_dequeue(struct pp_ring *r)
+PP__INLINE void *pp_ring_dequeue(struct pp_ring *r)
 {
 	void *obj = NULL;
 
@@ -377,4 +358,4 @@ static inline void *pp_ring_dequeue(struct pp_ring *r)
 #ifdef __cplusplus
 }
 #endif
-#endif /* PKTPIPE_RING_H */
+#endif /* PP_CORE_RING_H */
