@@ -252,23 +252,47 @@ static void *worker_main(void *arg)
  * sending thread's kick, so there is often nothing to wait for: the back-off
  * keeps this thread from stealing that core.
  */
+/* How long a service thread keeps polling after its last work before it
+ * sleeps: a sender whose socket waits for frames to come home (its send
+ * buffer is full) refills it within microseconds, and a thread asleep for
+ * one timer slack (50 us) would pace it to one send buffer per sleep. */
+#define PP_RT_SVC_SPIN_NS 50000u
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *service_main(void *arg)
 {
 	struct pp_rt_service *s = arg;
-	unsigned int idle = 0;
+	unsigned int idle = 0, naps = 0;
+	uint64_t idle_since = 0;
 
 	pthread_setname_np(pthread_self(), s->name);
 	bind_self(s->cpu);
 	while (!atomic_load_explicit(&s->stop, memory_order_acquire)) {
 		if (s->fn(s->arg)) {
 			idle = 0;
+			naps = 0;
 			continue;
 		}
-		if (++idle < 64) {
+		/* the clock only every 64 empty polls (the real one: the fake
+		 * clock of tests does not move by itself) */
+		if (++idle & 63) {
 			cpu_relax();
 			continue;
 		}
-		struct timespec ts = {0, idle < 1024 ? 10000 : 100000};
+		uint64_t now = mono_ns();
+
+		if (idle == 64)
+			idle_since = now;
+		if (now - idle_since < PP_RT_SVC_SPIN_NS)
+			continue;
+		struct timespec ts = {0, ++naps < 1024 ? 10000 : 100000};
 
 		PP_STAT_ADD(s->sleeps, 1);
 		nanosleep(&ts, NULL);

@@ -46,11 +46,16 @@ struct pp_stage {
 	uint16_t out_cap;		/* const: room in out[] */
 };
 
+/* stage.c: pp_stage_drop()'s body, out of line and cold: a drop is an
+ * error path, and inlining the pool's free path into every stage's loop
+ * only costs the common case registers. */
+__attribute__((cold)) void pp__stage_drop(struct pp_stage *st, struct pp_skb *skb,
+					  enum pp_drop_reason why);
+
 /* Free @skb with @why and count it against the stage. */
 static inline void pp_stage_drop(struct pp_stage *st, struct pp_skb *skb, enum pp_drop_reason why)
 {
-	PP_STAT_ADD(st->stats->drops[why], 1);
-	pp_skb_drop(st->cache, skb, why);
+	pp__stage_drop(st, skb, why);
 }
 
 /* Count a burst entering the stage (packets, bytes, burst-size histogram). */

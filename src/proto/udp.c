@@ -35,24 +35,45 @@
 /* How long a blocking receive polls the lane before it starts sleeping. */
 #define PP_SOCK_BUSY_POLL_NS (2 * PP_NSEC_PER_MSEC)
 
+/*
+ * What every datagram of one send takes from the socket, read once: the
+ * header stores below are byte stores the compiler must assume may alias
+ * the socket, so reading the socket inside a burst's loop would reload
+ * every field for every datagram.
+ */
+struct udp_tx {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint8_t tos, prio;
+	bool nocheck, df;
+	struct pp_sock *sk;
+};
+
+static inline struct udp_tx udp_tx_of(struct pp_sock *sk, uint32_t daddr, uint16_t dport)
+{
+	return (struct udp_tx){.saddr = sk->saddr, .daddr = daddr, .sport = sk->sport,
+			       .dport = dport, .tos = sk->tos, .prio = sk->prio,
+			       .nocheck = sk->nocheck, .df = sk->pmtudisc == PP_PMTUDISC_DO,
+			       .sk = sk};
+}
+
 /* Headers in front of the UDP header: IPv4 template (Ethernet comes later). */
-static inline void udp_push_headers(struct pp_sock *sk, struct pp_skb *skb, uint32_t daddr,
-				    uint16_t dport, uint16_t ulen, uint64_t payload_sum,
-				    bool df)
+static inline void udp_push_headers(const struct udp_tx *tx, struct pp_skb *skb, uint16_t ulen,
+				    uint64_t payload_sum)
 {
 	struct pp_udp_hdr *uh = pp_skb_push(skb, PP_UDP_HLEN);
 	struct pp_ipv4_hdr *ip;
 
 	uint16_t ulen_n = htons(ulen);
 
-	uh->source = sk->sport;
-	uh->dest = dport;
+	uh->source = tx->sport;
+	uh->dest = tx->dport;
 	uh->len = ulen_n;
 	uh->check = 0;
-	if (!sk->nocheck) {
+	if (!tx->nocheck) {
 		/* header words summed from values (see ip_finish_header()) */
-		uint64_t sum = pp_csum_pseudo(sk->saddr, daddr, PP_IPPROTO_UDP, ulen) + payload_sum +
-			       sk->sport + dport + ulen_n;
+		uint64_t sum = pp_csum_pseudo(tx->saddr, tx->daddr, PP_IPPROTO_UDP, ulen) +
+			       payload_sum + tx->sport + tx->dport + ulen_n;
 		uint16_t c = pp_csum_fold(sum);
 
 		uh->check = c ? c : 0xffff; /* RFC 768: 0 means "no checksum" */
@@ -60,17 +81,17 @@ static inline void udp_push_headers(struct pp_sock *sk, struct pp_skb *skb, uint
 	skb->trans_off = pp_skb_offset(skb, uh);
 	ip = pp_skb_push(skb, PP_IPV4_HLEN);
 	ip->ver_ihl = 0x45;
-	ip->tos = sk->tos;
+	ip->tos = tx->tos;
 	ip->tot_len = 0;	/* ip stage */
 	ip->id = 0;		/* ip stage */
-	ip->frag_off = df ? htons(PP_IP_DF) : 0;
+	ip->frag_off = tx->df ? htons(PP_IP_DF) : 0;
 	ip->ttl = PP_IP_DEFTTL;
 	ip->protocol = PP_IPPROTO_UDP;
 	ip->check = 0;
-	ip->saddr = sk->saddr;
-	ip->daddr = daddr;
+	ip->saddr = tx->saddr;
+	ip->daddr = tx->daddr;
 	skb->net_off = pp_skb_offset(skb, ip);
-	skb->prio = sk->prio;
+	skb->prio = tx->prio;
 }
 
 static inline uint32_t udp_flow_hash(const struct pp_sock *sk, uint32_t daddr, uint16_t dport)
@@ -349,8 +370,9 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 		}
 	}
 	struct pp_skb *head = skbs[0];
+	struct udp_tx tx = udp_tx_of(sk, daddr, dport);
 
-	udp_push_headers(sk, head, daddr, dport, (uint16_t)ip_payload, sum, df);
+	udp_push_headers(&tx, head, (uint16_t)ip_payload, sum);
 	head->hash = udp_flow_hash(sk, daddr, dport);
 	head->nexthop = nexthop;
 	head->flags |= PP_SKB_F_NOROUTE;
@@ -752,7 +774,8 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 	uint64_t broom, need = (uint64_t)n * (sk->st->mtu + 14u); /* at most */
 	uint32_t room = pp__sock_tx_room(sk->lane, &broom);
 	uint32_t wm = pp__sock_wmem(sk);
-	uint32_t wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) / tsz : 0;
+	uint32_t tshift = (uint32_t)__builtin_ctz(tsz); /* frames are a power of two */
+	uint32_t wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) >> tshift : 0;
 
 	if (room < n || broom < need || wroom < n) {
 		/* frames are in flight or the TX queue is backing up: let the
@@ -760,7 +783,7 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		pp__lane_run(sk->lane);
 		room = pp__sock_tx_room(sk->lane, &broom);
 		wm = pp__sock_wmem(sk);
-		wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) / tsz : 0;
+		wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) >> tshift : 0;
 	}
 	if (room < n)
 		n = room;
@@ -777,17 +800,18 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		}
 		broom -= b;
 	}
+	const struct udp_tx tx = udp_tx_of(sk, daddr, dport);
+
 	for (unsigned int i = 0; i < n; i++) {
 		struct pp_skb *skb = skbs[i];
 		unsigned int odd = 0;
-		uint64_t sum = sk->nocheck ? 0 : pp_csum_partial(pp_skb_data(skb), skb->len, 0, &odd);
+		uint64_t sum = tx.nocheck ? 0 : pp_csum_partial(pp_skb_data(skb), skb->len, 0, &odd);
 
-		udp_push_headers(sk, skb, daddr, dport, (uint16_t)(PP_UDP_HLEN + skb->len), sum,
-				 sk->pmtudisc == PP_PMTUDISC_DO);
+		udp_push_headers(&tx, skb, (uint16_t)(PP_UDP_HLEN + skb->len), sum);
 		skb->hash = hash;
 		skb->nexthop = nexthop;
 		skb->flags |= PP_SKB_F_NOROUTE;
-		skb->sk = sk;
+		skb->sk = tx.sk;
 	}
 	pp__sock_charge_w(sk, n * tsz);
 	pp__sock_xmit(sk->lane, skbs, n, flags);
