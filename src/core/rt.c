@@ -116,19 +116,29 @@ static inline uint32_t run_side(struct pp_rt_lane *l, enum pp_rt_side side)
  */
 #define RT_TIMER_RUNS 63u
 
-uint32_t pp__rt_lane_run(struct pp_rt_lane *l)
+static inline uint32_t lane_run(struct pp_rt_lane *l, bool busy)
 {
 	uint32_t moved = run_side(l, PP_RT_FRONT);
 
 	if (l->rt->placement == PP_RT_RTC)
 		moved += run_side(l, PP_RT_BACK);
-	if (!moved || (++l->runs & RT_TIMER_RUNS) == 0) {
+	if ((!moved && !busy) || (++l->runs & RT_TIMER_RUNS) == 0) {
 		int fired = pp_timer_wheel_run(&l->timers, pp__now_ns());
 
 		if (fired > 0)
 			moved += (uint32_t)fired;
 	}
 	return moved;
+}
+
+uint32_t pp__rt_lane_run(struct pp_rt_lane *l)
+{
+	return lane_run(l, false);
+}
+
+uint32_t pp__rt_lane_run_busy(struct pp_rt_lane *l)
+{
+	return lane_run(l, true);
 }
 
 /* ---- placement ---------------------------------------------------------- */

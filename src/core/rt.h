@@ -164,6 +164,13 @@ static inline struct pp_timer_wheel *pp__rt_lane_timers(struct pp_rt *rt, uint16
  * Context: the lane's thread, RCU online.
  */
 uint32_t pp__rt_lane_run(struct pp_rt_lane *l);
+/*
+ * pp__rt_lane_run_busy() - the same, for a caller that has just done work on
+ * the lane (a send's walk): a run that finds nothing more is not an idle
+ * lane, so timers wait for their every-64-runs look at the clock instead of
+ * a clock read per send.
+ */
+uint32_t pp__rt_lane_run_busy(struct pp_rt_lane *l);
 
 /*
  * pp__rt_lane_enter() - make the calling thread lane @l's thread (RCU

@@ -82,8 +82,9 @@ void pp__sock_xmit(struct pp_lane *l, struct pp_skb **skbs, uint32_t n, int flag
 	 * -> local_bh_enable() -> do_softirq()): receive (an ARP reply that
 	 * resolves what this send left pending), resolution retries, the
 	 * queues this lane drives, timers. A server that only sends is
-	 * served this way without calling pp_lane_poll(). */
-	pp__lane_run(l);
+	 * served this way without calling pp_lane_poll(). The walk was the
+	 * work: a run that finds nothing more reads no clock for timers. */
+	pp__lane_run_busy(l);
 }
 
 /*

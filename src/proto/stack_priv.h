@@ -148,6 +148,11 @@ static inline uint32_t pp__lane_run(struct pp_lane *l)
 {
 	return pp__rt_lane_run(l->rt);
 }
+/* The run after a send's walk (see pp__rt_lane_run_busy()). */
+static inline uint32_t pp__lane_run_busy(struct pp_lane *l)
+{
+	return pp__rt_lane_run_busy(l->rt);
+}
 
 /* ip_out.c: the IPv4 output stage (route, header, fragments) */
 uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_skb **out);
