@@ -224,6 +224,31 @@ static void *sender_main(void *arg)
 			pp_lane_poll(sh->st, s->lane);
 		}
 	}
+	if (sh->abrupt && !s->fail_what) {
+		/* the last burst to an on-link host that never answers ARP: it
+		 * waits on the neighbour's queue for seconds, so the teardown
+		 * finds traffic in flight however fast the queues drained */
+		struct sockaddr_in hold = {.sin_family = AF_INET, .sin_port = htons(5000),
+					   .sin_addr.s_addr = ip4_host(0xc6120063u)}; /* .99 */
+		int n = pp_udp_alloc_burst(sk, skbs, 8);
+
+		for (int i = 0; i < n; i++) {
+			uint64_t seq = s->sent + (uint64_t)i;
+			uint8_t *p = pp_skb_put(skbs[i], PAYLOAD);
+
+			memset(p, (int)s->lane, PAYLOAD);
+			memcpy(p, &seq, sizeof(seq));
+		}
+		r = n > 0 ? pp_udp_send_burst(sk, skbs, (unsigned int)n,
+					      (const struct sockaddr *)&hold, sizeof(hold), 0) : 0;
+		if (r < 0 || r > n) {
+			sender_fail(s, "pp_udp_send_burst (hold)", r);
+			r = 0;
+		}
+		s->sent += (uint64_t)r;
+		if (n > r)
+			pp_sock_free_skbs(sk, skbs + r, (unsigned int)(n - r));
+	}
 out:
 	atomic_fetch_add(&sh->senders_done, 1);
 	/* keep the lane moving until the main thread has made the tables final */

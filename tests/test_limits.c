@@ -413,6 +413,30 @@ static void test_qdisc_and_buffers(void **state)
 	down(st);
 }
 
+/* The send buffer is sized in frames as well (defaults.h): a quarter of the
+ * lane's frames unless that is below wmem_default; SO_SNDBUF's clamp grows
+ * with it, and an opts value past twice the clamp is refused. */
+static void test_sndbuf_in_frames(void **state)
+{
+	struct pp_stack_opts o = opts();
+	struct pp_stack *st;
+
+	(void)state;
+	o.frames_per_lane = 4096;
+	st = up(&o);
+	assert_int_equal(st->lim.sndbuf_default, 4096 * PP_FRAME_2K / PP_SOCK_SND_SHARE_DIV);
+	assert_int_equal(st->lim.wmem_max, st->lim.sndbuf_default / 2);
+	down(st);
+	o.sndbuf_default = 4096 * PP_FRAME_2K / PP_SOCK_SND_SHARE_DIV + 1;
+	assert_int_equal(pp_stack_create(&o, &st), -EINVAL);
+	/* a small lane: Linux's figures */
+	o = opts();
+	st = up(&o);
+	assert_int_equal(st->lim.sndbuf_default, PP_SOCK_SNDBUF_DEFAULT);
+	assert_int_equal(st->lim.wmem_max, PP_SOCK_WMEM_MAX);
+	down(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_reasm_max_bytes),
 		cmocka_unit_test(test_reasm_timeout_ms),
 		cmocka_unit_test(test_qdisc_and_buffers),
+		cmocka_unit_test(test_sndbuf_in_frames),
 	};
 
 	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));

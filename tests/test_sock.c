@@ -1372,7 +1372,10 @@ static void test_sockopt(void **state)
 	assert_int_equal(len, sizeof(small));
 
 	/* buffers: defaults, then clamped to [min, 2 * max] after doubling */
-	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), PP_SOCK_SNDBUF_DEFAULT);
+	/* the send buffer by default: a quarter of the lane's frames, at
+	 * least wmem_default (defaults.h) */
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), fx->st->lim.sndbuf_default);
+	assert_int_equal(fx->st->lim.sndbuf_default, 4096 * PP_FRAME_2K / PP_SOCK_SND_SHARE_DIV);
 	assert_int_equal(getint(sk, SOL_SOCKET, SO_RCVBUF), PP_SOCK_RCVBUF_DEFAULT);
 	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 0), 0);
 	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), PP_SOCK_SNDBUF_MIN);
@@ -1381,7 +1384,8 @@ static void test_sockopt(void **state)
 	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 100000), 0);
 	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), 200000);
 	assert_int_equal(setint(sk, SOL_SOCKET, SO_SNDBUF, 1 << 30), 0);
-	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), 2 * PP_SOCK_WMEM_MAX);
+	assert_int_equal(getint(sk, SOL_SOCKET, SO_SNDBUF), 2 * fx->st->lim.wmem_max);
+	assert_int_equal(2 * fx->st->lim.wmem_max, fx->st->lim.sndbuf_default);
 	assert_int_equal(setint(sk, SOL_SOCKET, SO_RCVBUF, 1), 0);
 	assert_int_equal(getint(sk, SOL_SOCKET, SO_RCVBUF), PP_SOCK_RCVBUF_MIN);
 

@@ -78,6 +78,8 @@ struct axq {
 	uint64_t comp_kick_again;
 	uint64_t comp_kick_err;
 	uint64_t comp_bogus;
+	uint32_t comp_seen_cons; /* TX consumer index when it last moved... */
+	uint64_t comp_seen_ns;	 /* ...and when (CLOCK_MONOTONIC) */
 	/* (R) RX thread */
 	alignas(PP_CACHE_LINE) struct xsk_ring_cons rx;
 	struct xsk_ring_prod fq;

@@ -65,8 +65,15 @@ int pp__limits_init(struct pp_limits *lim, const struct pp_stack_opts *o, uint32
 	lim->rcvbuf_default = or_def(o->rcvbuf_default, PP_SOCK_RCVBUF_DEFAULT);
 	if (lim->rcvbuf_default < PP_SOCK_RCVBUF_MIN || lim->rcvbuf_default > 2 * PP_SOCK_RMEM_MAX)
 		return -EINVAL;
-	lim->sndbuf_default = or_def(o->sndbuf_default, PP_SOCK_SNDBUF_DEFAULT);
-	if (lim->sndbuf_default < PP_SOCK_SNDBUF_MIN || lim->sndbuf_default > 2 * PP_SOCK_WMEM_MAX)
+	/* the send buffer in frames too (PP_SOCK_SND_SHARE_DIV) */
+	share = pp__hold_share(frames_per_lane, frame_size, PP_SOCK_SND_SHARE_DIV);
+	if (share > INT32_MAX / 2)
+		share = INT32_MAX / 2;
+	lim->wmem_max = share / 2 > PP_SOCK_WMEM_MAX ? (uint32_t)(share / 2) : PP_SOCK_WMEM_MAX;
+	lim->sndbuf_default = or_def(o->sndbuf_default, share > PP_SOCK_SNDBUF_DEFAULT ?
+							      (uint32_t)share :
+							      PP_SOCK_SNDBUF_DEFAULT);
+	if (lim->sndbuf_default < PP_SOCK_SNDBUF_MIN || lim->sndbuf_default > 2 * lim->wmem_max)
 		return -EINVAL;
 
 	lim->icmp_msgs_per_sec = PP_ICMP_MSGS_PER_SEC;

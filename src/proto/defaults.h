@@ -72,6 +72,15 @@ static inline uint32_t pp__hold_truesize(const struct pp_skb *skb)
 #define PP_SOCK_WMEM_MAX 212992u	/* net.core.wmem_max: SO_SNDBUF clamp (then doubled) */
 #define PP_SOCK_RCVBUF_MIN 2304u	/* SOCK_MIN_RCVBUF: 2048 + sizeof(struct sk_buff) */
 #define PP_SOCK_SNDBUF_MIN 4608u	/* SOCK_MIN_SNDBUF: 2 * SOCK_MIN_RCVBUF */
+/*
+ * Linux charges a small datagram's skb about 768 bytes of truesize; here every
+ * frame counts whole (2 KiB), and a sender whose frames come home through a
+ * completion thread needs a few hundred microseconds of them in flight. So a
+ * socket's send buffer is also sized in frames: by default a quarter of its
+ * lane's frames (1024 of 4096: 2 MiB), never less than wmem_default, and
+ * SO_SNDBUF may ask up to that (wmem_max is raised to half of it).
+ */
+#define PP_SOCK_SND_SHARE_DIV 4
 /* Ephemeral ports an unbound socket gets (net.ipv4.ip_local_port_range) */
 #define PP_IP_LOCAL_PORT_MIN 32768u
 #define PP_IP_LOCAL_PORT_MAX 60999u
@@ -160,6 +169,7 @@ struct pp_limits {
 	/* sockets (net.core.*) */
 	uint32_t rcvbuf_default;	/* rmem_default: a new socket's sk_rcvbuf */
 	uint32_t sndbuf_default;	/* wmem_default: a new socket's sk_sndbuf */
+	uint32_t wmem_max;		/* wmem_max: SO_SNDBUF's clamp (before doubling) */
 	/* ICMP errors, all lanes */
 	uint32_t icmp_msgs_per_sec;	/* icmp_msgs_per_sec */
 	uint32_t icmp_msgs_burst;	/* icmp_msgs_burst */

@@ -657,7 +657,7 @@ static int sock_setsockopt(struct pp_sock *sk, int name, const void *val, sockle
 				 __ATOMIC_RELAXED);
 		return 0;
 	case SO_SNDBUF:
-		sk->sndbuf = buf_size(v, PP_SOCK_WMEM_MAX, PP_SOCK_SNDBUF_MIN);
+		sk->sndbuf = buf_size(v, sk->st->lim.wmem_max, PP_SOCK_SNDBUF_MIN);
 		return 0;
 	case SO_NO_CHECK:
 		sk->nocheck = v != 0;
