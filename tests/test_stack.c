@@ -541,10 +541,15 @@ static void test_unroutable_enetunreach(void **state)
 	assert_int_equal(pp_route_add(fx->st, ip4("10.99.0.0"), 24, ip4(PEER_IP)), 0);
 	assert_int_equal(pp_send(ck, buf, sizeof(buf), 0), sizeof(buf));
 	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&ok), sizeof(ok)), sizeof(buf));
+	/* an unconnected socket keeps its last destination's route too, and
+	 * loses it with the route: the next send sees the table again */
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), sizeof(buf));
+	assert_int_equal(pp_route_del(fx->st, ip4("10.99.0.0"), 24), 0);
+	assert_int_equal(pp_sendto(sk, buf, sizeof(buf), 0, SA(&d), sizeof(d)), -ENETUNREACH);
 	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
 	stats(fx);
 	assert_int_equal(drops_total(fx->ss), 0);
-	assert_int_equal(fx->ss->nic_tx_packets, 2);
+	assert_int_equal(fx->ss->nic_tx_packets, 3);
 	assert_int_equal(pp_close(sk), 0);
 	assert_int_equal(pp_close(ck), 0);
 }

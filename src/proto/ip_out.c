@@ -297,8 +297,9 @@ uint16_t pp__ip_output(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, str
  * pp__ip_route_output() - the route of a datagram @sk sends to @daddr, looked
  * up in the sender's context (cf. ip_route_output_flow() in udp_sendmsg()),
  * so that an unroutable destination is the caller's -ENETUNREACH rather than
- * a silent drop further down. A connected socket's destination cache is used
- * and refilled as the ip stage does (cf. sk_dst_check()).
+ * a silent drop further down. The socket's destination cache (its last
+ * destination, connected or not) is used while the route table's generation
+ * is unchanged (cf. sk_dst_check()), and refilled otherwise.
  * Return: 0 and *@nexthop (0: on link, the destination itself); -ENETUNREACH.
  * Context: the socket's lane thread, online (RCU).
  */
@@ -315,12 +316,14 @@ int pp__ip_route_output(struct pp_sock *sk, uint32_t daddr, uint32_t *nexthop)
 	if (pp__route_lookup(t, daddr, &res))
 		return -ENETUNREACH;
 	*nexthop = res.nexthop;
-	if (sk->connected && sk->daddr == daddr) {
-		sk->dst.daddr = daddr;
-		sk->dst.nexthop = res.nexthop;
-		sk->dst.gen = gen;
-		sk->dst.valid = true;
-	}
+	/* kept for the next send to the same destination, connected or not
+	 * (the kernel caches a connected socket's route only; this cache is
+	 * checked against the destination and the table's generation, so
+	 * an unconnected sender that repeats its destination gains too) */
+	sk->dst.daddr = daddr;
+	sk->dst.nexthop = res.nexthop;
+	sk->dst.gen = gen;
+	sk->dst.valid = true;
 	return 0;
 }
 
