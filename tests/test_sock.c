@@ -40,6 +40,7 @@
 #include "pp_test.h"
 
 #include <pktpipe/prot/eth.h>
+#include <pktpipe/prot/icmp.h>
 #include <pktpipe/prot/ipv4.h>
 #include <pktpipe/prot/udp.h>
 #include <pktpipe/sock.h>
@@ -1584,6 +1585,128 @@ static void test_sndbuf_backpressure(void **state)
 	stack_finish(fx);
 }
 
+/*
+ * An ICMP destination unreachable from the peer quoting a UDP datagram from
+ * our @sport to the peer's @dport (@quote: bytes of the quoted datagram after
+ * its IPv4 header; @saddr: the quoted source address), fed to lane 0.
+ */
+static void rx_icmp_unreach(struct fx *fx, uint8_t type, uint8_t code, uint32_t saddr,
+			    uint16_t sport, uint16_t dport, uint32_t quote)
+{
+	struct pp_lane *l = &fx->st->lanes[0];
+	struct pp_skb *skb = pp_skb_alloc(l->cache);
+	uint8_t msg[8 + 20 + 64] = {0};
+	uint32_t mlen = 8 + 20 + quote;
+	unsigned int odd = 0;
+	uint8_t *p;
+
+	assert_non_null(skb);
+	assert_true(quote <= 64);
+	/* the quoted datagram: IPv4 header, then its UDP header */
+	struct pp_ipv4_hdr in = {.ver_ihl = 0x45, .tot_len = htons(28 + 10), .ttl = 64,
+				 .protocol = PP_IPPROTO_UDP, .saddr = saddr, .daddr = ip4(PEER_IP)};
+	in.check = pp_csum(&in, 20);
+	msg[0] = type;
+	msg[1] = code;
+	memcpy(msg + 8, &in, 20);
+	msg[28] = (uint8_t)(ntohs(sport) >> 8);
+	msg[29] = (uint8_t)ntohs(sport);
+	msg[30] = (uint8_t)(dport >> 8);
+	msg[31] = (uint8_t)dport;
+	msg[32] = 0;
+	msg[33] = 18;
+	uint16_t c = pp_csum_fold(pp_csum_partial(msg, mlen, 0, &odd));
+
+	memcpy(msg + 2, &c, 2);
+	struct pp_ipv4_hdr ip = {.ver_ihl = 0x45, .tot_len = htons((uint16_t)(20 + mlen)),
+				 .ttl = 64, .protocol = PP_IPPROTO_ICMP, .saddr = ip4(PEER_IP),
+				 .daddr = ip4(OUR_IP)};
+	ip.check = pp_csum(&ip, 20);
+	p = pp_skb_put(skb, PP_ETH_HLEN + 20 + mlen);
+	assert_non_null(p);
+	memcpy(p, fx->st->mac, 6);
+	memcpy(p + 6, peer_mac, 6);
+	p[12] = 0x08;
+	p[13] = 0x00;
+	memcpy(p + PP_ETH_HLEN, &ip, 20);
+	memcpy(p + PP_ETH_HLEN + 20, msg, mlen);
+	rx_feed(fx, &skb, 1);
+}
+
+/*
+ * cf. __udp4_lib_err(): an ICMP port unreachable about what a connected
+ * socket sent makes its next call fail with -ECONNREFUSED, once; poll says
+ * POLLERR meanwhile. Soft errors, unconnected sockets, other peers, quotes
+ * too short or of someone else's datagram change nothing.
+ */
+static void test_icmp_error_to_socket(void **state)
+{
+	struct fx *fx = *state;
+	struct pp_stack_opts o = opts_default();
+	struct sockaddr_in d = sin_of(PEER_IP, 5000);
+	struct pp_pollfd pf;
+	uint8_t b[16] = {0};
+	struct pp_sock *sk, *un;
+	int v;
+	socklen_t len = sizeof(v);
+
+	stack_up(fx, &o);
+	assert_int_equal(pp_neigh_add(fx->st, ip4(PEER_IP), peer_mac), 0);
+	assert_int_equal(pp_lane_attach(fx->st, 0), 0);
+	sk = rx_sock(fx, RX_PORT);
+	un = rx_sock(fx, RX_PORT + 1);
+	assert_int_equal(pp_connect(sk, SA(&d), sizeof(d)), 0);
+	assert_int_equal(pp_send(sk, b, sizeof(b), 0), sizeof(b));
+
+	/* nothing reported: a soft error (net unreachable), a quote too
+	 * short, not from our address, to another peer port, about the
+	 * unconnected socket, a code past the table */
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 0, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5000, 4);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4("198.18.0.77"), htons(RX_PORT), 5000, 8);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5001, 8);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT + 1), 5000, 8);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 16, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	rx_icmp_unreach(fx, PP_ICMP_TIME_EXCEEDED, 0, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	pf = (struct pp_pollfd){.sk = sk, .events = PP_POLLOUT};
+	assert_int_equal(pp_poll(&pf, 1, 0), 1);
+	assert_int_equal(pf.revents, PP_POLLOUT);
+	assert_int_equal(pp_send(sk, b, sizeof(b), 0), sizeof(b));
+	assert_int_equal(pp_recv(un, b, sizeof(b), PP_MSG_DONTWAIT), -EAGAIN);
+
+	/* port unreachable: POLLERR, then the next send fails once */
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	assert_int_equal(pp_poll(&pf, 1, 0), 1);
+	assert_int_equal(pf.revents, PP_POLLOUT | PP_POLLERR);
+	assert_int_equal(pp_send(sk, b, sizeof(b), 0), -ECONNREFUSED);
+	assert_int_equal(pp_send(sk, b, sizeof(b), 0), sizeof(b));
+	/* ... or the next receive, or SO_ERROR, whichever comes first */
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), PP_MSG_DONTWAIT), -ECONNREFUSED);
+	assert_int_equal(pp_recv(sk, b, sizeof(b), PP_MSG_DONTWAIT), -EAGAIN);
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	assert_int_equal(v, ECONNREFUSED);
+	assert_int_equal(pp_getsockopt(sk, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	assert_int_equal(v, 0);
+	/* the burst API reports it too */
+	rx_icmp_unreach(fx, PP_ICMP_DEST_UNREACH, 3, ip4(OUR_IP), htons(RX_PORT), 5000, 8);
+	struct pp_skb *skbs[1];
+
+	assert_int_equal(pp_udp_alloc_burst(sk, skbs, 1), 1);
+	assert_non_null(pp_skb_put(skbs[0], 4));
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 1, NULL, 0, 0), -ECONNREFUSED);
+	assert_int_equal(pp_udp_send_burst(sk, skbs, 1, NULL, 0, 0), 1);
+
+	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(pp_close(un), 0);
+	assert_int_equal(pp_lane_flush(fx->st, 0, 1000), 0);
+	stats(fx);
+	assert_int_equal(drops_total(fx->ss), 0);
+	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
+	stack_finish(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1608,6 +1731,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_accept_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sndbuf_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_to_socket, setup, teardown),
 	};
 
 	return pp_test_exit(cmocka_run_group_tests(tests, NULL, NULL));

@@ -97,7 +97,10 @@ PP_API int pp_connect(struct pp_sock *sk, const struct sockaddr *addr, socklen_t
  * -EISCONN destination given to a connected socket with a different one is
  * allowed (as UDP) and used; -EMSGSIZE above 65507 bytes, or above the MTU
  * with PP_PMTUDISC_DO; -ENETUNREACH no route to the destination (looked up in
- * the call, as udp_sendmsg() does: nothing is queued); -EAGAIN (non-blocking)
+ * the call, as udp_sendmsg() does: nothing is queued); -ECONNREFUSED (or
+ * another errno) once after an ICMP hard error about what a connected socket
+ * sent, as Linux reports it (a port unreachable from the peer); -EPIPE after
+ * pp_shutdown(SHUT_WR); -EAGAIN (non-blocking)
  * no frame, or not enough room below the socket for the whole datagram, now.
  * Room is counted in frames and bytes as the TX queue's qdisc counts them (a
  * fragmented datagram is all its fragments), so a datagram the call accepted
@@ -158,7 +161,8 @@ PP_API int pp_sock_set_nocheck(struct pp_sock *sk, int on);
  * receiving lane). The socket must be bound (pp_bind or an earlier send).
  * @flags: PP_MSG_DONTWAIT; others are -EINVAL.
  * Return: bytes copied (a longer datagram is truncated and msg_flags gets
- * MSG_TRUNC); -EAGAIN when non-blocking and nothing is queued, or when the
+ * MSG_TRUNC); a pending ICMP error (-ECONNREFUSED, ...: see pp_send()), once,
+ * when nothing is queued; -EAGAIN when non-blocking and nothing is queued, or when the
  * receive timeout (pp_sock_set_rcvtimeo) passed; -EBADF closed; -EINVAL
  * unbound or bad arguments. Waiting polls the lane (receiving runs its rx
  * stage) busily for 2 ms, then sleeps in growing steps (50 us .. 1 ms).

@@ -244,6 +244,69 @@ static void icmp_echo(struct pp_stage *s, struct pp_lane *l, struct pp_skb *skb,
 	put_l3(s, o, skb);
 }
 
+/*
+ * cf. icmp_err_convert[]: the errno of each destination-unreachable code,
+ * and whether the kernel takes it as a hard error (which a connected UDP
+ * socket reports without IP_RECVERR, and TCP acts on).
+ */
+static const struct {
+	int err;
+	bool fatal;
+} icmp_err_convert[] = {
+	{ENETUNREACH, false},	/* 0  NET_UNREACH */
+	{EHOSTUNREACH, false},	/* 1  HOST_UNREACH */
+	{ENOPROTOOPT, true},	/* 2  PROT_UNREACH */
+	{ECONNREFUSED, true},	/* 3  PORT_UNREACH */
+	{EMSGSIZE, false},	/* 4  FRAG_NEEDED */
+	{EOPNOTSUPP, false},	/* 5  SR_FAILED */
+	{ENETUNREACH, true},	/* 6  NET_UNKNOWN */
+	{EHOSTDOWN, true},	/* 7  HOST_UNKNOWN */
+	{ENONET, true},		/* 8  HOST_ISOLATED */
+	{ENETUNREACH, true},	/* 9  NET_ANO */
+	{EHOSTUNREACH, true},	/* 10 HOST_ANO */
+	{ENETUNREACH, false},	/* 11 NET_UNR_TOS */
+	{EHOSTUNREACH, false},	/* 12 HOST_UNR_TOS */
+	{EHOSTUNREACH, true},	/* 13 PKT_FILTERED */
+	{EHOSTUNREACH, true},	/* 14 PREC_VIOLATION */
+	{EHOSTUNREACH, true},	/* 15 PREC_CUTOFF */
+};
+
+/*
+ * cf. icmp_unreach() -> icmp_socket_deliver(): an error about a datagram we
+ * sent goes to the protocol that sent it. Everything quoted is hostile: the
+ * quoted IPv4 header must be whole, say version 4, come from our address,
+ * and be followed by 8 bytes of its transport header (RFC 792's minimum),
+ * all within the first frame of the message (@len bytes from @ih).
+ */
+static void icmp_unreach(struct pp_lane *l, const struct pp_icmp_hdr *ih, uint32_t len)
+{
+	const struct pp_ipv4_hdr *inner = (const struct pp_ipv4_hdr *)(ih + 1);
+	const struct pp_inet_protocol *ipp;
+	uint32_t ihl;
+	int err;
+	bool fatal;
+
+	if (len < sizeof(*ih) + PP_IPV4_HLEN + 8)
+		return;
+	ihl = (uint32_t)(inner->ver_ihl & 0x0f) * 4;
+	if ((inner->ver_ihl >> 4) != 4 || ihl < PP_IPV4_HLEN ||
+	    len < sizeof(*ih) + ihl + 8 || inner->saddr != l->st->ip)
+		return;
+	if (ih->type == PP_ICMP_TIME_EXCEEDED) {
+		err = EHOSTUNREACH;
+		fatal = false;
+	} else if (ih->code < sizeof(icmp_err_convert) / sizeof(icmp_err_convert[0])) {
+		err = icmp_err_convert[ih->code].err;
+		fatal = icmp_err_convert[ih->code].fatal;
+	} else {
+		return; /* cf. icmp_unreach(): codes past NR_ICMP_UNREACH are ignored */
+	}
+	ipp = l->st->inet_protos[inner->protocol];
+	if (ipp && ipp->err_handler)
+		ipp->err_handler(l, inner, (const uint8_t *)inner + ihl, len - sizeof(*ih) - ihl,
+				 err, fatal);
+}
+
 uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, struct pp_rx_out *o)
 {
 	struct pp_lane *l;
@@ -278,8 +341,11 @@ uint16_t pp__icmp_input(struct pp_stage *s, struct pp_skb **pkts, uint16_t n, st
 			icmp_echo(s, l, skb, ihl, o);
 			continue;
 		}
-		/* echo replies, unreachables, time exceeded...: nothing here
-		 * waits for them (no raw sockets, no PMTU discovery): consumed */
+		if (ih->type == PP_ICMP_DEST_UNREACH || ih->type == PP_ICMP_TIME_EXCEEDED)
+			icmp_unreach(l, ih, skb->len - ihl);
+		/* echo replies and the errors, once their protocol has seen
+		 * them: nothing else waits for them (no raw sockets, no PMTU
+		 * discovery): consumed */
 		pp_skb_free(s->cache, skb);
 	}
 	return n;

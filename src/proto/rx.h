@@ -15,6 +15,7 @@
 
 struct pp_lane;
 struct pp_stack;
+struct pp_ipv4_hdr;
 
 /*
  * Two outputs of the receive stage, arrays owned by the caller, @cap entries
@@ -89,12 +90,21 @@ static inline void pp__skb_chain_trim(struct pp_stage *s, struct pp_skb *skb, ui
  *	     header of @ihl bytes; @bcast: to a broadcast address; @l2bcast:
  *	     in a link-layer broadcast. It owns the skb.
  * @flush: optional, at the end of each burst (a protocol that batches).
+ * @err_handler: optional (cf. net_protocol.err_handler, called from
+ *	    icmp_unreach() via icmp_socket_deliver()): an ICMP error arrived
+ *	    about a datagram we sent with this protocol. @inner is the
+ *	    quoted IPv4 header (checked: version 4, our source address),
+ *	    @l4/@l4len the quoted transport bytes that follow it (at least 8),
+ *	    @err the errno the kernel's icmp_err_convert[] gives it, @fatal
+ *	    whether it is a hard error there. Must not keep any pointer.
  */
 struct pp_inet_protocol {
 	uint8_t protocol;
 	void (*handler)(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool bcast,
 			bool l2bcast);
 	void (*flush)(struct pp_inet_rx *c);
+	void (*err_handler)(struct pp_lane *l, const struct pp_ipv4_hdr *inner, const uint8_t *l4,
+			    uint32_t l4len, int err, bool fatal);
 };
 
 extern const struct pp_inet_protocol pp__udp_protocol;

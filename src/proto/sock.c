@@ -417,8 +417,11 @@ ssize_t pp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int flags)
 	ret = pp__sock_enter(sk);
 	if (ret)
 		return ret;
-	/* cf. sock_alloc_send_pskb(): -EPIPE once the sending side is shut */
-	if (PP_UNLIKELY(sk->shutdown & PP_SEND_SHUTDOWN))
+	/* cf. sock_alloc_send_pskb(): a pending error first (reported
+	 * once), then -EPIPE once the sending side is shut */
+	if (PP_UNLIKELY(ret = pp__sock_error(sk)))
+		;
+	else if (PP_UNLIKELY(sk->shutdown & PP_SEND_SHUTDOWN))
 		ret = -EPIPE;
 	else
 		ret = sk->prot->ops->sendmsg(sk, msg, flags);
@@ -690,12 +693,8 @@ static int sock_getsockopt(struct pp_sock *sk, int name, void *val, socklen_t *l
 		return opt_put_int(val, len, sk->prot->protocol);
 	case SO_DOMAIN:
 		return opt_put_int(val, len, AF_INET);
-	case SO_ERROR: {
-		int e = sk->err; /* cf. sock_error(): read once, then cleared */
-
-		sk->err = 0;
-		return opt_put_int(val, len, e);
-	}
+	case SO_ERROR: /* cf. sock_error(): read once, then cleared */
+		return opt_put_int(val, len, -pp__sock_error(sk));
 	}
 	return -ENOPROTOOPT;
 }

@@ -134,7 +134,8 @@ struct pp_sock {
 	uint8_t pmtudisc;
 	bool nocheck;
 	bool hashed;			/* in the protocol's tables (ctl_lock) */
-	int err;			/* sk_err: reported once by SO_ERROR / a call */
+	int err;			/* sk_err (positive errno, any lane sets it):
+					 * reported once, by SO_ERROR or a call */
 	uint32_t saddr;			/* network order */
 	uint16_t sport;			/* network order; 0: unbound */
 	uint16_t dport;
@@ -179,6 +180,16 @@ size_t pp__sock_copy_to_iov(const struct pp_skb *skb, const struct msghdr *msg, 
 /* Generic getsockopt/setsockopt at IPPROTO_IP (cf. do_ip_setsockopt()). */
 int pp__ip_setsockopt(struct pp_sock *sk, int name, const void *val, socklen_t len);
 int pp__ip_getsockopt(struct pp_sock *sk, int name, void *val, socklen_t *len);
+
+/* pp__sock_error() - the error an ICMP message (or a protocol) left for the
+ * socket, as -errno, cleared by reading it (cf. sock_error()); 0: none. The
+ * receive path of any lane sets it. Context: any. */
+static inline int pp__sock_error(struct pp_sock *sk)
+{
+	if (PP_LIKELY(!__atomic_load_n(&sk->err, __ATOMIC_RELAXED)))
+		return 0;
+	return -__atomic_exchange_n(&sk->err, 0, __ATOMIC_RELAXED);
+}
 
 /*
  * Send memory (cf. skb_set_owner_w() and sock_wfree()).

@@ -390,9 +390,10 @@ static int udp_connect(struct pp_sock *sk, const struct sockaddr_in *sin)
 
 	if (err)
 		return err;
-	sk->daddr = sin->sin_addr.s_addr;
-	sk->dport = sin->sin_port;
-	sk->connected = true;
+	/* the receive path of any lane reads these (udp_err()) */
+	__atomic_store_n(&sk->daddr, sin->sin_addr.s_addr, __ATOMIC_RELAXED);
+	__atomic_store_n(&sk->dport, sin->sin_port, __ATOMIC_RELAXED);
+	__atomic_store_n(&sk->connected, true, __ATOMIC_RELEASE);
 	sk->dst.valid = false;
 	sk->txhash = pp__flow_hash(sk->saddr, sk->daddr, sk->sport, sk->dport, PP_IPPROTO_UDP);
 	/* Unlike ip4_datagram_connect() the route is not looked up here: connect
@@ -560,9 +561,37 @@ static void udp_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, bool
 	}
 }
 
+/*
+ * cf. __udp4_lib_err(): an ICMP error about a datagram a socket of ours sent
+ * (@l4: its UDP header as quoted). Without IP_RECVERR (not implemented) the
+ * kernel reports only a hard error, and only to a connected socket whose
+ * peer the quoted datagram went to; the error waits in sk->err for the
+ * socket's next call (sock_error()), poll says POLLERR meanwhile.
+ */
+static void udp_err(struct pp_lane *l, const struct pp_ipv4_hdr *inner, const uint8_t *l4,
+		    uint32_t l4len, int err, bool fatal)
+{
+	const struct pp_udp_hdr *uh = (const struct pp_udp_hdr *)l4;
+	struct pp_udp_sock *up;
+	struct pp_sock *sk;
+
+	if (l4len < PP_UDP_HLEN || !fatal)
+		return;
+	up = pp__udp_lookup(l->st, uh->source);
+	if (!up)
+		return;
+	sk = &up->sk;
+	if (!__atomic_load_n(&sk->connected, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&sk->daddr, __ATOMIC_RELAXED) != inner->daddr ||
+	    __atomic_load_n(&sk->dport, __ATOMIC_RELAXED) != uh->dest)
+		return;
+	__atomic_store_n(&sk->err, err, __ATOMIC_RELAXED);
+}
+
 const struct pp_inet_protocol pp__udp_protocol = {
 	.protocol = PP_IPPROTO_UDP,
 	.handler = udp_rcv,
+	.err_handler = udp_err,
 };
 
 
@@ -613,6 +642,12 @@ static ssize_t udp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 		/* receiving is polling: run the lane (its rx stage feeds us) */
 		if (pp__lane_run(sk->lane))
 			continue;
+		/* an error reported for the socket, nothing queued: it, once
+		 * (cf. sock_error() in __skb_wait_for_more_packets()) */
+		int e = pp__sock_error(sk);
+
+		if (PP_UNLIKELY(e))
+			return e;
 		/* shut for reading and nothing queued: end of data (cf.
 		 * __skb_wait_for_more_packets()) */
 		if (__atomic_load_n(&sk->shutdown, __ATOMIC_RELAXED) & PP_RCV_SHUTDOWN)
@@ -654,7 +689,7 @@ static unsigned int udp_poll(struct pp_sock *sk)
 	uint8_t shut = __atomic_load_n(&sk->shutdown, __ATOMIC_RELAXED);
 	unsigned int mask = 0;
 
-	if (sk->err)
+	if (__atomic_load_n(&sk->err, __ATOMIC_RELAXED))
 		mask |= PP_POLLERR;
 	if (shut == PP_SHUTDOWN_MASK)
 		mask |= PP_POLLHUP;
@@ -750,7 +785,9 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 	err = pp__sock_enter(sk);
 	if (err)
 		return err;
-	err = udp_autobind(sk);
+	err = pp__sock_error(sk); /* a pending error first, as a send does */
+	if (!err)
+		err = udp_autobind(sk);
 	if (err) {
 		pp__lane_offline();
 		return err;
