@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(rx reasm arp)
+targets=(rx reasm arp tcpopt)
 build=${FUZZ_BUILD:-build-fuzz}
 
 usage() {

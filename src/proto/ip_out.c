@@ -42,6 +42,7 @@
 
 #include "core/time.h"
 #include "proto/csum.h"
+#include "proto/siphash.h"
 #include "proto/stack_priv.h"
 
 /*
@@ -68,44 +69,6 @@ static inline void ip_finish_header(struct pp_ipv4_hdr *ip, uint16_t tot_len, ui
 }
 
 /* ---- IP IDs (cf. ip_idents_reserve(), __ip_select_ident()) ------------------- */
-
-static inline uint64_t rol64(uint64_t x, unsigned int k)
-{
-	return x << k | x >> (64 - k);
-}
-
-#define SIPROUND                                                                  \
-	do {                                                                      \
-		v0 += v1; v1 = rol64(v1, 13); v1 ^= v0; v0 = rol64(v0, 32);        \
-		v2 += v3; v3 = rol64(v3, 16); v3 ^= v2;                           \
-		v0 += v3; v3 = rol64(v3, 21); v3 ^= v0;                           \
-		v2 += v1; v1 = rol64(v1, 17); v1 ^= v2; v2 = rol64(v2, 32);        \
-	} while (0)
-
-/* SipHash-2-4 of the 12 bytes a, b, c (cf. siphash_3u32()). */
-static uint64_t siphash_3u32(uint32_t a, uint32_t b, uint32_t c, const uint64_t key[2])
-{
-	uint64_t v0 = 0x736f6d6570736575ull ^ key[0], v1 = 0x646f72616e646f6dull ^ key[1];
-	uint64_t v2 = 0x6c7967656e657261ull ^ key[0], v3 = 0x7465646279746573ull ^ key[1];
-	uint64_t m = (uint64_t)b << 32 | a;
-
-	v3 ^= m;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= m;
-	m = (uint64_t)12 << 56 | c;
-	v3 ^= m;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-#undef SIPROUND
 
 /* splitmix64: the lane's cheap PRNG, seeded from getrandom() */
 static inline uint64_t idents_rand(struct pp__ip_idents *t)
@@ -141,7 +104,7 @@ void pp__ip_idents_init(struct pp__ip_idents *t)
 static inline uint32_t idents_bucket(const struct pp__ip_idents *t, uint32_t daddr, uint32_t saddr,
 				     uint8_t proto)
 {
-	return (uint32_t)siphash_3u32(daddr, saddr, proto, t->key) & (PP_IP_IDENTS - 1);
+	return (uint32_t)pp__siphash_3u32(daddr, saddr, proto, t->key) & (PP_IP_IDENTS - 1);
 }
 
 /*

@@ -318,6 +318,43 @@ def arp_seeds():
         write("arp", k, v)
 
 
+# ---- tcpopt: u8 flags (bit 0: SYN), then the option bytes ----
+
+def TS(val, ecr):
+    return struct.pack("!BBII", 8, 10, val, ecr)
+
+
+def SACK(*blocks):
+    return bytes([5, 2 + 8 * len(blocks)]) + b"".join(struct.pack("!II", a, b) for a, b in blocks)
+
+
+def tcpopt_seeds():
+    syn = bytes([1])
+    est = bytes([0])
+    mss = bytes([2, 4, 0x05, 0xB4])
+    # what Linux 6.x puts in a SYN: mss 1460,sackOK,TS,nop,wscale 7
+    linux_syn = mss + bytes([4, 2]) + TS(0x12345678, 0) + bytes([1, 3, 3, 7])
+    assert len(linux_syn) == 20
+    write("tcpopt", "linux_syn", syn + linux_syn)
+    write("tcpopt", "linux_syn_on_ack", est + linux_syn)
+    write("tcpopt", "syn_no_ts", syn + mss + bytes([1, 1, 4, 2, 1, 3, 3, 7]))
+    write("tcpopt", "ts_only", est + bytes([1, 1]) + TS(1, 2))
+    write("tcpopt", "ts_sack3", est + bytes([1, 1]) + TS(7, 8) + bytes([1, 1]) +
+          SACK((10, 20), (30, 40), (0xFFFFFFF0, 5)))
+    write("tcpopt", "sack4", est + bytes([1, 1]) + SACK((1, 2), (3, 4), (5, 6), (7, 8)))
+    write("tcpopt", "sack_bad_len", est + bytes([5, 9]) + bytes(7))
+    write("tcpopt", "wscale_15", syn + bytes([1, 3, 3, 15]))
+    write("tcpopt", "size0", syn + bytes([8, 0]) + bytes(8))
+    write("tcpopt", "size1", syn + bytes([30, 1]) + mss)
+    write("tcpopt", "past_end", syn + mss + bytes([8, 10, 0, 0]))
+    write("tcpopt", "kind_no_len", syn + bytes([1, 1, 2]))
+    write("tcpopt", "eol_mid", syn + mss + bytes([0, 1, 3, 3, 7]))
+    write("tcpopt", "nops_40", syn + bytes([1]) * 40)
+    write("tcpopt", "too_long_41", syn + bytes([1]) * 41)
+    write("tcpopt", "dup_mss", syn + mss + bytes([2, 4, 2, 0x18]))
+    write("tcpopt", "unknown_kinds", syn + bytes([30, 4, 0, 0, 34, 2, 254, 6, 0xF9, 0x89, 0, 0]) + mss)
+
+
 # ---- regressions: inputs that showed a defect in src/ when the fuzzers
 # came (issue 7), replayed with the seeds ever since ----
 
@@ -336,11 +373,12 @@ def regression_inputs():
 
 
 def main():
-    for t in ("rx", "reasm", "arp"):
+    for t in ("rx", "reasm", "arp", "tcpopt"):
         shutil.rmtree(os.path.join(HERE, "corpus", t), ignore_errors=True)
     rx_seeds()
     reasm_seeds()
     arp_seeds()
+    tcpopt_seeds()
     regression_inputs()
 
 
