@@ -496,7 +496,7 @@ static void loss_episode(uint32_t base)
 	assert_false(pp__tcp_nr_dupack(&nr, &cc, SEG(1), snd_nxt));
 	assert_false(pp__tcp_nr_dupack(&nr, &cc, SEG(1), snd_nxt));
 	assert_int_equal(cc.cwnd, 10u);
-	assert_int_equal(cc.ca_state, PP_TCP_CA_OPEN);
+	assert_int_equal(cc.ca_state, PP_TCP_CA_DISORDER);
 	/* segment 5: the third, fast retransmit of segment 1 */
 	assert_true(pp__tcp_nr_dupack(&nr, &cc, SEG(1), snd_nxt));
 	assert_true(nr.in_recovery);
@@ -538,10 +538,12 @@ static void loss_episode(uint32_t base)
 	 * second fast retransmit: the ACK does not cover MORE than recover */
 	for (int i = 0; i < 5; i++)
 		assert_false(pp__tcp_nr_dupack(&nr, &cc, snd_nxt, snd_nxt));
-	assert_int_equal(cc.ca_state, PP_TCP_CA_OPEN);
+	assert_int_equal(cc.ca_state, PP_TCP_CA_DISORDER);
 	assert_int_equal(cc.ssthresh, 5u);
+	assert_int_equal(cc.cwnd, 2u);
 	/* once something above recover is ACKed, a new loss may be repaired */
 	assert_int_equal(pp__tcp_nr_ack(&nr, &cc, snd_nxt + MSS, 1, 4), PP_TCP_NR_OPEN);
+	assert_int_equal(cc.ca_state, PP_TCP_CA_OPEN);
 	assert_int_equal(nr.dupacks, 0u);
 	for (int i = 0; i < 2; i++)
 		assert_false(pp__tcp_nr_dupack(&nr, &cc, snd_nxt + MSS, snd_nxt + 6 * MSS));

@@ -44,6 +44,9 @@ bool pp__tcp_nr_dupack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t ack,
 			cc->cwnd++;
 		return false;
 	}
+	/* reordering or loss? (cf. tcp_try_to_open() with sacked_out) */
+	if (cc->ca_state == PP_TCP_CA_OPEN)
+		pp__tcp_set_ca_state(cc, PP_TCP_CA_DISORDER);
 	if (nr->dupacks != PP_TCP_DUPTHRESH)
 		return false;
 	/* RFC 6582 step 2: no new fast retransmit for what an earlier
@@ -61,7 +64,8 @@ enum pp_tcp_nr_verdict pp__tcp_nr_ack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc
 	if (!nr->in_recovery) {
 		/* an RTO's episode ends when what was out at the RTO is ACKed
 		 * (cf. tcp_process_loss()); cwnd meanwhile slow-starts */
-		if (cc->ca_state == PP_TCP_CA_LOSS && !pp__tcp_before(ack, nr->recover))
+		if ((cc->ca_state == PP_TCP_CA_LOSS && !pp__tcp_before(ack, nr->recover)) ||
+		    cc->ca_state == PP_TCP_CA_DISORDER)
 			pp__tcp_set_ca_state(cc, PP_TCP_CA_OPEN);
 		return PP_TCP_NR_OPEN;
 	}

@@ -89,7 +89,8 @@ static inline bool pp__tcp_nr_may_enter(const struct pp_tcp_nr *nr, uint32_t ack
 /**
  * pp__tcp_nr_dupack() - a duplicate ACK of @ack arrived (RFC 5681 3.2 steps
  * 1-4). In recovery, cwnd grows by one segment (step 4: the segment that
- * left the network). Outside, the DupThresh-th (PP_TCP_DUPTHRESH) in a row
+ * left the network). Outside, state Open becomes Disorder, and the
+ * DupThresh-th (PP_TCP_DUPTHRESH) in a row
  * enters recovery if pp__tcp_nr_may_enter(): prior_cwnd and prior_ssthresh
  * saved, ssthresh = ops->ssthresh, cwnd = ssthresh + DupThresh (step 3),
  * recover = @snd_nxt, state Recovery.
@@ -106,8 +107,9 @@ bool pp__tcp_nr_dupack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t ack,
  * step 3, replacing RFC 5681's step 6). The duplicate ACK count restarts.
  * In recovery: a full ACK sets cwnd = min(ssthresh, max(@flight, 1) + 1),
  * leaves recovery and sets state Open; a partial ACK deflates cwnd by
- * @acked, adds one back if @acked >= 1, and stays in recovery. In state
- * Loss (after an RTO) an ACK at or above recover sets state Open.
+ * @acked, adds one back if @acked >= 1, and stays in recovery. Outside
+ * recovery, Disorder returns to Open, and so does Loss (after an RTO) once
+ * the ACK reaches recover.
  * Return: the verdict (what the caller does next).
  * Context: the connection's lane.
  */
