@@ -230,7 +230,22 @@ static void *sender_main(void *arg)
 		 * finds traffic in flight however fast the queues drained */
 		struct sockaddr_in hold = {.sin_family = AF_INET, .sin_port = htons(5000),
 					   .sin_addr.s_addr = ip4_host(0xc6120063u)}; /* .99 */
-		int n = pp_udp_alloc_burst(sk, skbs, 8);
+		struct pp_sock *hs = NULL;
+		int n = 0;
+
+		/* a socket of its own (the others' send buffers may be full),
+		 * and frames however long the lane takes to free some */
+		r = pp_socket(sh->st, PP_SOCK_DGRAM, s->lane, &hs);
+		if (r) {
+			sender_fail(s, "pp_socket (hold)", r);
+			goto out;
+		}
+		sk = hs;
+		for (int tries = 0; tries < 100000 && n == 0; tries++) {
+			n = pp_udp_alloc_burst(sk, skbs, 8);
+			if (n == 0)
+				pp_lane_poll(sh->st, s->lane);
+		}
 
 		for (int i = 0; i < n; i++) {
 			uint64_t seq = s->sent + (uint64_t)i;
@@ -248,6 +263,8 @@ static void *sender_main(void *arg)
 		s->sent += (uint64_t)r;
 		if (n > r)
 			pp_sock_free_skbs(sk, skbs + r, (unsigned int)(n - r));
+		if ((r = pp_close(hs)))
+			sender_fail(s, "pp_close (hold)", r);
 	}
 out:
 	atomic_fetch_add(&sh->senders_done, 1);

@@ -147,6 +147,24 @@ static inline uint32_t pp__hold_truesize(const struct pp_skb *skb)
  * what may wait between a lane and a TX queue (cf. net.core.netdev_max_backlog) */
 #define PP_DEV_RING 1024u
 
+/* ---- TCP congestion control and RTO (net.ipv4.tcp_*, ip route) ---------- */
+
+/* Initial window in segments: TCP_INIT_CWND (RFC 6928); per route "ip route
+ * ... initcwnd" */
+#define PP_TCP_INIT_CWND 10u
+/* Congestion control a new connection gets: net.ipv4.tcp_congestion_control
+ * (Linux's default is cubic; "reno" is the one here) */
+#define PP_TCP_CC_DEFAULT "reno"
+/* RTO bounds and start, in microseconds (proto/tcp_rto.h) */
+#define PP_TCP_RTO_MIN_US 200000u	/* TCP_RTO_MIN; net.ipv4.tcp_rto_min_us (6.11+), route rto_min */
+#define PP_TCP_RTO_MAX_US 120000000u	/* TCP_RTO_MAX; net.ipv4.tcp_rto_max_ms (6.15+) */
+#define PP_TCP_TIMEOUT_INIT_US 1000000u	/* TCP_TIMEOUT_INIT: RTO before any RTT sample (RFC 6298 2.1) */
+/* Smallest tcp_rto_max_ms accepted (its sysctl's floor: 1 s, RFC 6298 2.5) */
+#define PP_TCP_RTO_MAX_LOWEST_US 1000000u
+/* Duplicate ACKs that start fast retransmit: net.ipv4.tcp_reordering
+ * (TCP_FASTRETRANS_THRESH, RFC 5681's DupThresh) */
+#define PP_TCP_DUPTHRESH 3u
+
 /*
  * struct pp_limits - the limits one stack runs with, from its options or the
  * defaults above (pp__limits_init()); const after pp_stack_create(). Code
