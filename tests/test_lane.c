@@ -254,9 +254,16 @@ static void *sender_main(void *arg)
 			memset(p, (int)s->lane, PAYLOAD);
 			memcpy(p, &seq, sizeof(seq));
 		}
-		r = n > 0 ? pp_udp_send_burst(sk, skbs, (unsigned int)n,
-					      (const struct sockaddr *)&hold, sizeof(hold), 0) : 0;
-		if (r < 0 || r > n) {
+		/* the queues below may be full (that is the point of this
+		 * case): a short count of 0 means "not now", so poll and retry */
+		r = 0;
+		for (int tries = 0; n > 0 && r == 0 && tries < 100000; tries++) {
+			r = pp_udp_send_burst(sk, skbs, (unsigned int)n,
+					      (const struct sockaddr *)&hold, sizeof(hold), 0);
+			if (r == 0)
+				pp_lane_poll(sh->st, s->lane);
+		}
+		if (r <= 0 || r > n) {
 			sender_fail(s, "pp_udp_send_burst (hold)", r);
 			r = 0;
 		}
