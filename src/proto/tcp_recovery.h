@@ -39,17 +39,7 @@
 #include <stdint.h>
 
 #include "proto/tcp_cc.h"
-
-/* Sequence space comparisons (cf. before()/after() in include/net/tcp.h) */
-static inline bool pp__tcp_before(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool pp__tcp_after(uint32_t a, uint32_t b)
-{
-	return pp__tcp_before(b, a);
-}
+#include "proto/tcp_seq.h"
 
 /* struct pp_tcp_nr - NewReno's per-connection recovery state */
 struct pp_tcp_nr {
