@@ -1307,7 +1307,13 @@ static void test_recvmsg_trunc(void **state)
 		assert_int_equal(b[k], rx_pat(1000 + k));
 	}
 	assert_int_equal(atomic_load(&sk->rmem_alloc), 0);
+	/* what is still queued at close is dropped, with its reason, and
+	 * counted (cf. SKB_DROP_REASON_SOCKET_CLOSE) */
+	rx_udp(fx, RX_PORT, 10, 4);
+	rx_udp(fx, RX_PORT, 3000, 5);
+	assert_int_equal(rx_drops(fx, PP_DROP_SOCKET_CLOSE), 0);
 	assert_int_equal(pp_close(sk), 0);
+	assert_int_equal(rx_drops(fx, PP_DROP_SOCKET_CLOSE), 2);
 	rx_pool_full(fx);
 	assert_int_equal(pp_lane_detach(fx->st, 0), 0);
 	stack_finish(fx);

@@ -98,6 +98,7 @@ enum pp_drop_reason {
 	PP_DROP_FRAG_OVERFLOW,	  /* RX: reassembly out of memory or bad fragment */
 	PP_DROP_UNSUPPORTED,	  /* protocol or option not handled */
 	PP_DROP_SHUTDOWN,	  /* freed at stack destruction while queued */
+	PP_DROP_SOCKET_CLOSE,	  /* RX: queued on a socket closed before reading it */
 	PP_DROP_MAX		  /* not ABI: grows with new reasons */
 };
 

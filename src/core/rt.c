@@ -274,14 +274,6 @@ static void *worker_main(void *arg)
  * polling back to back would take that line away from the writer. */
 #define PP_RT_SVC_SPIN_PAUSES 32
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *service_main(void *arg)
 {
 	struct pp_rt_service *s = arg;
@@ -300,7 +292,7 @@ static void *service_main(void *arg)
 			continue;
 		}
 		/* the real clock: the fake one of tests does not move by itself */
-		uint64_t now = mono_ns();
+		uint64_t now = pp__mono_ns();
 
 		if (!idle_since)
 			idle_since = now;

@@ -26,6 +26,7 @@ static const char *const drop_names[PP_DROP_MAX] = {
 	[PP_DROP_FRAG_OVERFLOW] = "frag_overflow",
 	[PP_DROP_UNSUPPORTED] = "unsupported",
 	[PP_DROP_SHUTDOWN] = "shutdown",
+	[PP_DROP_SOCKET_CLOSE] = "socket_close",
 };
 
 const char *pp_drop_reason_name(unsigned int reason)

@@ -21,15 +21,24 @@
 /* 0: real time; else the fake "now" (written by the test's thread, read by any) */
 extern uint64_t pp__clock_fake_ns;
 
-static inline uint64_t pp__now_ns(void)
+/* pp__mono_ns() - the real monotonic clock, whatever the fake one says: for
+ * what paces threads against the kernel and each other (a service thread's
+ * idle spin, an AF_XDP rescue kick), which must move in tests too. */
+static inline uint64_t pp__mono_ns(void)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * PP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t pp__now_ns(void)
+{
 	uint64_t fake = __atomic_load_n(&pp__clock_fake_ns, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(fake != 0, 0))
 		return fake;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * PP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return pp__mono_ns();
 }
 
 /* pp__clock_set_fake() - run the process on fake time @ns (0: real time again). */

@@ -14,12 +14,12 @@
  * indirect call is the ops table's own, once per burst.
  */
 #include <errno.h>
-#include <time.h>
 #include <sys/socket.h>
 
 #include <pktpipe/prot/eth.h>
 
 #include "core/ring.h"
+#include "core/time.h"
 #include "nic/afxdp_priv.h"
 
 /*
@@ -247,11 +247,7 @@ uint16_t pp__afxdp_tx_complete(struct pp_nic *nic, uint16_t qid, struct pp_skb *
 	 */
 	if (!got && q->has_tx && tx_pending(q)) {
 		uint32_t cons = __atomic_load_n(q->tx.consumer, __ATOMIC_ACQUIRE);
-		struct timespec ts;
-		uint64_t now;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		uint64_t now = pp__mono_ns();
 		if (cons != q->comp_seen_cons) {
 			q->comp_seen_cons = cons;
 			q->comp_seen_ns = now;

@@ -462,7 +462,10 @@ static void udp_free_rq(struct pp_udp_sock *up)
 			continue;
 		while ((p = pp_ring_dequeue(up->rq[k]))) {
 			rmem_uncharge(sk, &sk->st->lanes[k], pp__hold_truesize(p));
-			pp_skb_free(sk->lane->cache, p);
+			/* nobody read it: a drop (cf. SKB_DROP_REASON_SOCKET_CLOSE),
+			 * counted on the socket lane's receive row (pp_close()
+			 * runs on that lane's thread; teardown with lanes stopped) */
+			pp_stage_drop(&sk->lane->s_rx, p, PP_DROP_SOCKET_CLOSE);
 		}
 		pp_ring_destroy(up->rq[k]);
 		up->rq[k] = NULL;
@@ -757,6 +760,14 @@ int pp_udp_alloc_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n)
 	return (int)got;
 }
 
+/* Frames of @tsz (1 << @tshift) bytes the socket may still send with @wm in
+ * flight: while below sk_sndbuf, the last one may go past it. */
+static inline uint32_t udp_wroom(const struct pp_sock *sk, uint32_t wm, uint32_t tsz,
+				 uint32_t tshift)
+{
+	return wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) >> tshift : 0;
+}
+
 int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		      const struct sockaddr *dst, socklen_t dlen, int flags)
 {
@@ -812,7 +823,7 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 	uint32_t room = pp__sock_tx_room(sk->lane, &broom);
 	uint32_t wm = pp__sock_wmem(sk);
 	uint32_t tshift = (uint32_t)__builtin_ctz(tsz); /* frames are a power of two */
-	uint32_t wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) >> tshift : 0;
+	uint32_t wroom = udp_wroom(sk, wm, tsz, tshift);
 
 	if (room < n || broom < need || wroom < n) {
 		/* frames are in flight or the TX queue is backing up: let the
@@ -820,7 +831,7 @@ int pp_udp_send_burst(struct pp_sock *sk, struct pp_skb **skbs, unsigned int n,
 		pp__lane_run(sk->lane);
 		room = pp__sock_tx_room(sk->lane, &broom);
 		wm = pp__sock_wmem(sk);
-		wroom = wm < sk->sndbuf ? (sk->sndbuf - wm + tsz - 1) >> tshift : 0;
+		wroom = udp_wroom(sk, wm, tsz, tshift);
 	}
 	if (room < n)
 		n = room;
