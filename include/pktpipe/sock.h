@@ -46,12 +46,18 @@ struct pp_sock;
 struct pp_skb;
 
 /* Socket types (pp_socket @type). */
-#define PP_SOCK_DGRAM 2 /* UDP, as SOCK_DGRAM */
+#define PP_SOCK_STREAM 1 /* TCP, as SOCK_STREAM */
+#define PP_SOCK_DGRAM 2	 /* UDP, as SOCK_DGRAM */
+/* OR into @type: calls that would wait return -EAGAIN (pp_connect()
+ * -EINPROGRESS) instead, as SOCK_NONBLOCK / O_NONBLOCK. */
+#define PP_SOCK_NONBLOCK 0x800
 
 /* Send flags. */
 #define PP_MSG_DONTWAIT 0x40   /* == MSG_DONTWAIT: -EAGAIN instead of waiting */
 #define PP_MSG_MORE	0x8000 /* == MSG_MORE: more is coming, batch it */
-#define PP_MSG_ALL	(PP_MSG_DONTWAIT | PP_MSG_MORE)
+#define PP_MSG_WAITALL 0x100	 /* == MSG_WAITALL: receive only: wait for the whole buffer */
+#define PP_MSG_NOSIGNAL 0x4000 /* == MSG_NOSIGNAL: accepted; pktpipe never signals */
+#define PP_MSG_ALL	(PP_MSG_DONTWAIT | PP_MSG_MORE | PP_MSG_NOSIGNAL)
 
 /* pp_poll() events, as poll(2)'s. */
 #define PP_POLLIN 0x001
@@ -118,6 +124,22 @@ PP_API ssize_t pp_sendto(struct pp_sock *sk, const void *buf, size_t len, int fl
 PP_API ssize_t pp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int flags);
 
 /**
+ * pp_send() on a stream socket (PP_SOCK_STREAM, TCP; cf. tcp_sendmsg()):
+ * copies into the socket's write queue in segments of at most MSS bytes,
+ * filling the tail segment first, and returns once all of @len is queued
+ * (blocking: waits for send-buffer room, SO_SNDBUF bytes, and for the
+ * connection to be established) or as much as fitted (PP_MSG_DONTWAIT or a
+ * non-blocking socket: -EAGAIN if nothing did). PP_MSG_MORE (and TCP_CORK)
+ * hold a partial segment back. Return: bytes queued; -ENOTCONN not
+ * connected; -EPIPE after shutdown(SHUT_WR) or when the connection is gone
+ * (no signal is ever raised: PP_MSG_NOSIGNAL is implied); -ECONNRESET,
+ * -ETIMEDOUT once, as the kernel reports them.
+ */
+
+/** pp_write() - pp_send(@sk, @buf, @len, 0), as write(2) on a socket. */
+PP_API ssize_t pp_write(struct pp_sock *sk, const void *buf, size_t len);
+
+/**
  * pp_udp_alloc_burst() - up to @n skbs ready for a payload (headroom for
  * UDP, IPv4 and Ethernet reserved). Fill with pp_skb_put(); at most
  * pp_udp_max_payload() bytes each.
@@ -172,6 +194,18 @@ PP_API ssize_t pp_recv(struct pp_sock *sk, void *buf, size_t len, int flags);
 PP_API ssize_t pp_recvfrom(struct pp_sock *sk, void *buf, size_t len, int flags,
 			   struct sockaddr *src, socklen_t *slen);
 PP_API ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags);
+
+/**
+ * pp_recv() on a stream socket (TCP; cf. tcp_recvmsg()): the next bytes of
+ * the stream, in order, as many as are there up to @len (PP_MSG_WAITALL:
+ * wait for all @len unless the stream ends or an error comes). Return:
+ * bytes copied; 0 at the end of the stream (the peer's FIN, or SHUT_RD);
+ * -EAGAIN (non-blocking, or SO_RCVTIMEO passed); -ENOTCONN;
+ * -ECONNRESET, -ETIMEDOUT, -ECONNREFUSED once, as the kernel reports them.
+ */
+
+/** pp_read() - pp_recv(@sk, @buf, @len, 0), as read(2) on a socket. */
+PP_API ssize_t pp_read(struct pp_sock *sk, void *buf, size_t len);
 
 /** pp_sock_set_rcvtimeo() - receive timeout in ms, 0 = forever (SO_RCVTIMEO). */
 PP_API int pp_sock_set_rcvtimeo(struct pp_sock *sk, unsigned int ms);

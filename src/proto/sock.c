@@ -452,11 +452,21 @@ ssize_t pp_send(struct pp_sock *sk, const void *buf, size_t len, int flags)
 	return pp_sendto(sk, buf, len, flags, NULL, 0);
 }
 
+ssize_t pp_write(struct pp_sock *sk, const void *buf, size_t len)
+{
+	return pp_send(sk, buf, len, 0);
+}
+
+ssize_t pp_read(struct pp_sock *sk, void *buf, size_t len)
+{
+	return pp_recv(sk, buf, len, 0);
+}
+
 ssize_t pp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 {
 	ssize_t ret;
 
-	if (!msg_ok(msg) || (flags & ~PP_MSG_DONTWAIT))
+	if (!msg_ok(msg) || (flags & ~(PP_MSG_DONTWAIT | PP_MSG_WAITALL)))
 		return -EINVAL;
 	ret = pp__sock_enter(sk);
 	if (ret)
