@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -334,6 +335,16 @@ static void sock_release_rcu(struct rcu_head *head)
 
 void pp__sock_release(struct pp_sock *sk)
 {
+	/* publish everything this thread did with the socket to the thread
+	 * that runs the callback: its acq_rel fetch_sub on wmem_alloc reads
+	 * this release (the grace period orders it too, but in liburcu's own
+	 * barriers, which TSan does not see) */
+	if (sk->released) {
+		fprintf(stderr, "pktpipe: socket %p released twice\n", (void *)sk);
+		abort();
+	}
+	sk->released = true;
+	atomic_fetch_add_explicit(&sk->wmem_alloc, 0, memory_order_release);
 	call_rcu(&sk->rcu, sock_release_rcu);
 }
 

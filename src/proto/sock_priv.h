@@ -142,6 +142,7 @@ struct pp_sock {
 	bool nocheck;
 	bool nonblock;			/* PP_SOCK_NONBLOCK (O_NONBLOCK) */
 	bool hashed;			/* in the protocol's tables (ctl_lock) */
+	bool released;			/* pp__sock_release() was called */
 	int err;			/* sk_err (positive errno, any lane sets it):
 					 * reported once, by SO_ERROR or a call */
 	uint32_t saddr;			/* network order */
