@@ -299,6 +299,16 @@ void pp__tcp_done(struct pp_tcp_sock *tp)
 		tp->orphan = true;
 	}
 	tp->done = true;
+	if (tp->on_tsq) {
+		/* off the lane's list before a grace period can free it */
+		struct pp_tcp_sock **pp = &tp->sk.st->tcp->lanes[tp->sk.lane->id].tsq;
+
+		while (*pp && *pp != tp)
+			pp = &(*pp)->tsq_next;
+		if (*pp)
+			*pp = tp->tsq_next;
+		tp->on_tsq = false;
+	}
 	if (tp->orphan) {
 		pp__tcp_purge_queues(tp);
 		tcp_unhash(tp, true);
