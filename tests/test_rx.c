@@ -412,7 +412,7 @@ static void test_unknown_protocol(void **state)
 	size_t n = udp_frame(fx, OUR_IP, PORT, 4);
 	uint8_t orig[64];
 
-	fx->buf[IPO + 9] = PP_IPPROTO_TCP;
+	fx->buf[IPO + 9] = 132; /* SCTP: no handler */
 	fix_ipcsum(fx->buf);
 	memcpy(orig, fx->buf + IPO, 28);
 	rx(fx, n);

@@ -301,7 +301,8 @@ static void test_socket_bad(void **state)
 	assert_int_equal(pp_socket(NULL, PP_SOCK_DGRAM, 0, &sk), -EINVAL);
 	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 1, &sk), -EINVAL); /* one lane */
 	assert_int_equal(pp_socket(fx->st, PP_SOCK_DGRAM, 0, NULL), -EINVAL);
-	assert_int_equal(pp_socket(fx->st, 1 /* SOCK_STREAM */, 0, &sk), -EPROTONOSUPPORT);
+	assert_int_equal(pp_socket(fx->st, 3 /* SOCK_RAW */, 0, &sk), -EPROTONOSUPPORT);
+	assert_int_equal(pp_socket(fx->st, 99, 0, &sk), -EPROTONOSUPPORT);
 	assert_int_equal(pp_socket(fx->st, 0, 0, &sk), -EPROTONOSUPPORT);
 	assert_null(sk);
 

@@ -69,7 +69,7 @@ static void test_reason_names_unique(void **state)
 	assert_string_equal(pp_drop_reason_name(PP_DROP_NO_ROUTE), "no_route");
 	assert_string_equal(pp_drop_reason_name(PP_DROP_RING_FULL), "ring_full");
 	assert_string_equal(pp_drop_reason_name(PP_DROP_SHUTDOWN), "shutdown");
-	assert_string_equal(pp_drop_reason_name(PP_DROP_MAX - 1), "socket_close");
+	assert_string_equal(pp_drop_reason_name(PP_DROP_MAX - 1), "socket_backlog");
 }
 
 /* Buckets 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64-127, 128+: both edges of each. */

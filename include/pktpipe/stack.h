@@ -126,6 +126,9 @@ enum pp_placement {
  *	       largest SO_RCVBUF can set).
  * @sndbuf_default: sk_sndbuf of a new socket (net.core.wmem_default,
  *	       default 212992; 4608..425984).
+ * @tcp_timewait_ms: how long a TCP connection closed on our side first
+ *	       stays in TIME_WAIT (2MSL; default 60000 as TCP_TIMEWAIT_LEN;
+ *	       1..600000).
  */
 struct pp_stack_opts {
 	size_t sz;
@@ -150,6 +153,7 @@ struct pp_stack_opts {
 	uint32_t reasm_timeout_ms;
 	uint32_t rcvbuf_default;
 	uint32_t sndbuf_default;
+	uint32_t tcp_timewait_ms;
 };
 
 /**

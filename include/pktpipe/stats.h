@@ -99,6 +99,15 @@ enum pp_drop_reason {
 	PP_DROP_UNSUPPORTED,	  /* protocol or option not handled */
 	PP_DROP_SHUTDOWN,	  /* freed at stack destruction while queued */
 	PP_DROP_SOCKET_CLOSE,	  /* RX: queued on a socket closed before reading it */
+	PP_DROP_TCP_FLAGS,	  /* TCP: flags invalid for the state (SYN+FIN, no ACK, ...) */
+	PP_DROP_TCP_OLD_DATA,	  /* TCP: data already received (a duplicate) */
+	PP_DROP_TCP_INVALID_SEQ,  /* TCP: outside the receive window */
+	PP_DROP_TCP_INVALID_ACK,  /* TCP: acknowledges what was never sent */
+	PP_DROP_TCP_PAWS,	  /* TCP: timestamp older than ts_recent (RFC 7323 PAWS) */
+	PP_DROP_TCP_OFO_DROP,	  /* TCP: out-of-order data over the receive buffer */
+	PP_DROP_TCP_LISTEN_OVERFLOW, /* TCP: SYN or accept queue full */
+	PP_DROP_TCP_CLOSE,	  /* TCP: data for a socket that can take no more (closed, shut) */
+	PP_DROP_SOCKET_BACKLOG,	  /* TCP: the owning lane's handover ring full */
 	PP_DROP_MAX		  /* not ABI: grows with new reasons */
 };
 

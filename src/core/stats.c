@@ -27,6 +27,15 @@ static const char *const drop_names[PP_DROP_MAX] = {
 	[PP_DROP_UNSUPPORTED] = "unsupported",
 	[PP_DROP_SHUTDOWN] = "shutdown",
 	[PP_DROP_SOCKET_CLOSE] = "socket_close",
+	[PP_DROP_TCP_FLAGS] = "tcp_flags",
+	[PP_DROP_TCP_OLD_DATA] = "tcp_old_data",
+	[PP_DROP_TCP_INVALID_SEQ] = "tcp_invalid_sequence",
+	[PP_DROP_TCP_INVALID_ACK] = "tcp_invalid_ack_sequence",
+	[PP_DROP_TCP_PAWS] = "tcp_paws",
+	[PP_DROP_TCP_OFO_DROP] = "tcp_ofo_drop",
+	[PP_DROP_TCP_LISTEN_OVERFLOW] = "tcp_listen_overflow",
+	[PP_DROP_TCP_CLOSE] = "tcp_close",
+	[PP_DROP_SOCKET_BACKLOG] = "socket_backlog",
 };
 
 const char *pp_drop_reason_name(unsigned int reason)

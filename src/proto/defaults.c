@@ -76,6 +76,11 @@ int pp__limits_init(struct pp_limits *lim, const struct pp_stack_opts *o, uint32
 	if (lim->sndbuf_default < PP_SOCK_SNDBUF_MIN || lim->sndbuf_default > 2 * lim->wmem_max)
 		return -EINVAL;
 
+	if (o->tcp_timewait_ms > PP_TCP_TIMEWAIT_MS_MAX)
+		return -EINVAL;
+	lim->tcp_timewait_ns = (uint64_t)or_def(o->tcp_timewait_ms, PP_TCP_TIMEWAIT_MS) *
+			       PP_NSEC_PER_MSEC;
+
 	lim->icmp_msgs_per_sec = PP_ICMP_MSGS_PER_SEC;
 	lim->icmp_msgs_burst = PP_ICMP_MSGS_BURST;
 	return 0;

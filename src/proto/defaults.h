@@ -152,6 +152,9 @@ static inline uint32_t pp__hold_truesize(const struct pp_skb *skb)
 /* Initial window in segments: TCP_INIT_CWND (RFC 6928); per route "ip route
  * ... initcwnd" */
 #define PP_TCP_INIT_CWND 10u
+/* TIME_WAIT: TCP_TIMEWAIT_LEN (2MSL), and the most the option may ask */
+#define PP_TCP_TIMEWAIT_MS 60000u
+#define PP_TCP_TIMEWAIT_MS_MAX 600000u
 /* Congestion control a new connection gets: net.ipv4.tcp_congestion_control
  * (Linux's default is cubic; "reno" is the one here) */
 #define PP_TCP_CC_DEFAULT "reno"
@@ -188,6 +191,7 @@ struct pp_limits {
 	uint32_t rcvbuf_default;	/* rmem_default: a new socket's sk_rcvbuf */
 	uint32_t sndbuf_default;	/* wmem_default: a new socket's sk_sndbuf */
 	uint32_t wmem_max;		/* wmem_max: SO_SNDBUF's clamp (before doubling) */
+	uint64_t tcp_timewait_ns;	/* TCP_TIMEWAIT_LEN */
 	/* ICMP errors, all lanes */
 	uint32_t icmp_msgs_per_sec;	/* icmp_msgs_per_sec */
 	uint32_t icmp_msgs_burst;	/* icmp_msgs_burst */

@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "proto/defaults.h"
 #include "proto/stack_priv.h"
+#include "proto/tcp_priv.h"
 #include "proto/udp_priv.h"
 
 /* ---- lane entry and exit around every data-path call -------------------- */
@@ -277,14 +278,14 @@ static inline int sock_check(const struct pp_sock *sk)
 	return 0;
 }
 
-int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out)
+int pp__sock_alloc(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out)
 {
 	const struct pp_proto *prot;
 	struct pp__sock_slab *slab;
 	struct pp_sock *sk;
+	bool nonblock = type & PP_SOCK_NONBLOCK;
 
-	if (!st || !out || lane >= st->nlanes)
-		return -EINVAL;
+	type &= ~PP_SOCK_NONBLOCK;
 	/* cf. inet_create(): the switch entry for the type */
 	if (type < 0 || type >= PP_SOCK_TYPES || !(prot = st->protosw[type]))
 		return -EPROTONOSUPPORT;
@@ -300,12 +301,40 @@ int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock *
 	sk->pmtudisc = PP_PMTUDISC_DONT;
 	sk->rcvbuf = st->lim.rcvbuf_default;
 	sk->sndbuf = st->lim.sndbuf_default;
+	sk->nonblock = nonblock;
 	atomic_store_explicit(&sk->wmem_alloc, 1, memory_order_relaxed); /* its own reference */
+	sk->prot = prot;
+	if (prot->ops->init) {
+		int err = prot->ops->init(sk);
+
+		if (err) {
+			sk->prot = NULL;
+			pp__sock_wfree(sk, 1);
+			return err;
+		}
+	}
 	sk->open = true;
 	/* last: slab_for_each() sees a socket once its prot is set */
 	__atomic_store_n(&sk->prot, prot, __ATOMIC_RELEASE);
 	*out = sk;
 	return 0;
+}
+
+int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out)
+{
+	if (!st || !out || lane >= st->nlanes)
+		return -EINVAL;
+	return pp__sock_alloc(st, type, lane, out);
+}
+
+static void sock_release_rcu(struct rcu_head *head)
+{
+	pp__sock_wfree(caa_container_of(head, struct pp_sock, rcu), 1);
+}
+
+void pp__sock_release(struct pp_sock *sk)
+{
+	call_rcu(&sk->rcu, sock_release_rcu);
 }
 
 int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)
@@ -747,8 +776,12 @@ int pp_setsockopt(struct pp_sock *sk, int level, int name, const void *val, sock
 
 	if (err)
 		return err;
-	if (level == SOL_SOCKET)
-		return sock_setsockopt(sk, name, val, len);
+	if (level == SOL_SOCKET) {
+		err = sock_setsockopt(sk, name, val, len);
+		if (err != -ENOPROTOOPT)
+			return err;
+		/* SOL_SOCKET options a protocol keeps (SO_KEEPALIVE) */
+	}
 	return sk->prot->ops->setsockopt(sk, level, name, val, len);
 }
 
@@ -760,8 +793,11 @@ int pp_getsockopt(struct pp_sock *sk, int level, int name, void *val, socklen_t 
 		return err;
 	if (!val || !len)
 		return -EINVAL;
-	if (level == SOL_SOCKET)
-		return sock_getsockopt(sk, name, val, len);
+	if (level == SOL_SOCKET) {
+		err = sock_getsockopt(sk, name, val, len);
+		if (err != -ENOPROTOOPT)
+			return err;
+	}
 	return sk->prot->ops->getsockopt(sk, level, name, val, len);
 }
 
@@ -844,8 +880,12 @@ int pp_close(struct pp_sock *sk)
 	 * alive until its frames come home in any case) */
 	if (sk->lane->nmore)
 		pp__sock_xmit_flush(sk->lane);
-	if (sk->prot->ops->close)
-		sk->prot->ops->close(sk);
+	if (sk->prot->ops->close && sk->prot->ops->close(sk)) {
+		/* the protocol finishes the connection and releases it */
+		sk->open = false;
+		pp__sock_exit();
+		return 0;
+	}
 	pthread_mutex_lock(&sk->st->ctl_lock);
 	sock_unhash(sk);
 	pthread_mutex_unlock(&sk->st->ctl_lock);
@@ -863,12 +903,14 @@ int pp__socks_init(struct pp_stack *st)
 {
 	int err = pp__udp_table_init(st);
 
-	if (err)
+	if (err || (err = pp__tcp_table_init(st)))
 		return err;
 	/* cf. inet_register_protosw(): the switch, and where each type's
 	 * sockets come from */
 	st->protosw[PP_SOCK_DGRAM] = &pp__udp_proto;
 	st->slabs[PP_SOCK_DGRAM] = &st->udp->slab;
+	st->protosw[PP_SOCK_STREAM] = &pp__tcp_proto;
+	st->slabs[PP_SOCK_STREAM] = &st->tcp->slab;
 	return 0;
 }
 
@@ -894,6 +936,7 @@ void pp__socks_fini(struct pp_stack *st)
 {
 	struct pp_sock *list = NULL;
 
+	pp__tcp_fini(st); /* connections, open or orphaned, and their timers */
 	pp__rcu_get();
 	pp__lane_online();
 	pthread_mutex_lock(&st->ctl_lock);
@@ -924,4 +967,7 @@ void pp__sock_slabs_free(struct pp_stack *st)
 		}
 	free(st->udp);
 	st->udp = NULL;
+	pp__tcp_table_free(st);
+	free(st->tcp);
+	st->tcp = NULL;
 }

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <urcu-qsbr.h>
 #include <pktpipe/sock.h>
 
 #include <pktpipe/skb.h>
@@ -56,7 +57,12 @@ struct pp_sock;
  * @poll: PP_POLL* readiness now, without waiting (cf. datagram_poll()).
  * @setsockopt, @getsockopt: levels other than SOL_SOCKET (that one is the
  *	socket layer's, cf. sock_setsockopt()); -ENOPROTOOPT for unknown ones.
+ * @init: a new socket (pp_socket(), a listener's child): protocol fields.
  * @close: protocol part of pp_close(), before the socket is unhashed.
+ *	Return true when the protocol keeps the socket alive past the call (a
+ *	TCP connection that still has to finish: cf. sk->sk_state after
+ *	tcp_close() and the orphan count): then the socket layer only marks it
+ *	closed, and the protocol releases it later (pp__sock_release()).
  * @destroy: after the grace period: free what the socket holds (queues).
  * @unhash: take the socket out of the protocol's tables (ctl_lock held).
  */
@@ -69,9 +75,10 @@ struct pp_proto_ops {
 	int (*accept)(struct pp_sock *sk, struct pp_sock **out);
 	int (*shutdown)(struct pp_sock *sk, int how);
 	unsigned int (*poll)(struct pp_sock *sk);
+	int (*init)(struct pp_sock *sk);
 	int (*setsockopt)(struct pp_sock *sk, int level, int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct pp_sock *sk, int level, int name, void *val, socklen_t *len);
-	void (*close)(struct pp_sock *sk);
+	bool (*close)(struct pp_sock *sk);
 	void (*destroy)(struct pp_sock *sk);
 	void (*unhash)(struct pp_sock *sk);
 };
@@ -133,6 +140,7 @@ struct pp_sock {
 	uint8_t prio;			/* skb->priority from tos (rt_tos2priority) */
 	uint8_t pmtudisc;
 	bool nocheck;
+	bool nonblock;			/* PP_SOCK_NONBLOCK (O_NONBLOCK) */
 	bool hashed;			/* in the protocol's tables (ctl_lock) */
 	int err;			/* sk_err (positive errno, any lane sets it):
 					 * reported once, by SO_ERROR or a call */
@@ -142,6 +150,7 @@ struct pp_sock {
 	uint32_t daddr;			/* connected destination */
 	uint32_t txhash;		/* flow hash of the connected 5-tuple (sk_txhash) */
 	struct pp__dst_cache dst;
+	struct rcu_head rcu;		/* pp__sock_release() */
 	uint64_t rcvtimeo_ns;		/* 0: block forever */
 	uint64_t sndtimeo_ns;		/* 0: block forever */
 	uint32_t rcvbuf;		/* sk_rcvbuf: bytes; read by every rx lane */
@@ -156,6 +165,13 @@ struct pp_sock {
 /* ---- sock.c --------------------------------------------------------------- */
 
 int pp__sock_enter(struct pp_sock *sk);
+/* A new open socket of @type on lane @lane, its protocol's init done
+ * (pp_socket(), and a listener's children). Context: any thread; takes
+ * ctl_lock. Return: 0 and *@out, or -errno. */
+int pp__sock_alloc(struct pp_stack *st, int type, unsigned int lane, struct pp_sock **out);
+/* Drop the socket's own reference once no RCU reader can hold it (a
+ * protocol that kept it past pp_close()). Context: an online lane thread. */
+void pp__sock_release(struct pp_sock *sk);
 void pp__sock_exit(void);
 int pp__sock_wait(struct pp_sock *sk, int flags, uint64_t deadline, unsigned int *step_us);
 uint64_t pp__sock_deadline(uint64_t timeo_ns);

@@ -22,6 +22,7 @@
 #include "proto/defaults.h"
 #include "proto/rx.h"
 #include "proto/stack_priv.h"
+#include "proto/tcp_priv.h"
 
 /* Timer periods, not limits (limits and kernel defaults: proto/defaults.h) */
 #define PP_REASM_TICK (100 * PP_NSEC_PER_MSEC)	/* how often expired queues are swept */
@@ -31,7 +32,7 @@ static const char *const stage_names[PP_STAGE_MAX] = {
 	[PP_STAGE_UDP] = "udp",	    [PP_STAGE_IP] = "ip",	[PP_STAGE_NEIGH] = "neigh",
 	[PP_STAGE_QSEL] = "qsel",   [PP_STAGE_QDISC] = "qdisc", [PP_STAGE_TX] = "tx",
 	[PP_STAGE_COMPLETION] = "completion", [PP_STAGE_RX] = "rx", [PP_STAGE_ARP] = "arp",
-	[PP_STAGE_ICMP] = "icmp",
+	[PP_STAGE_ICMP] = "icmp",   [PP_STAGE_TCP] = "tcp",
 };
 
 const char *pp__stage_name(unsigned int stage)
@@ -255,7 +256,8 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		goto err_stack;
 	/* the protocols above IPv4 (cf. inet_init() -> inet_add_protocol()) */
 	if ((err = inet_add_protocol(st, &pp__udp_protocol)) ||
-	    (err = inet_add_protocol(st, &pp__icmp_protocol)))
+	    (err = inet_add_protocol(st, &pp__icmp_protocol)) ||
+	    (err = inet_add_protocol(st, &pp__tcp_protocol)))
 		goto err_stack;
 
 	for (uint16_t k = 0; k < st->nlanes; k++) {
@@ -277,6 +279,7 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		stage_init(&l->s_rx, l, PP_STAGE_RX, l, l->cache);
 		stage_init(&l->s_arp, l, PP_STAGE_ARP, l, l->cache);
 		stage_init(&l->s_icmp, l, PP_STAGE_ICMP, l, l->cache);
+		stage_init(&l->s_tcp, l, PP_STAGE_TCP, l, l->cache);
 		/* what the wire can make the lane hold: shares of its frames
 		 * (proto/defaults.h); reassembly as ipfrag_high_thresh within
 		 * its share (st->lim) */
@@ -289,6 +292,7 @@ int pp_stack_create(const struct pp_stack_opts *uopts, struct pp_stack **out)
 		 * where placement says; timers on the lane's wheel */
 		if ((err = pp__rt_poller_add(&st->rt, k, PP_RT_FRONT, pp__dev_poll_rx, l->dev, "rx")) ||
 		    (err = pp__rt_poller_add(&st->rt, k, PP_RT_FRONT, pp__inet_poll, l, "inet")) ||
+		    (err = pp__rt_poller_add(&st->rt, k, PP_RT_FRONT, pp__tcp_poll, l, "tcp")) ||
 		    (err = pp__rt_poller_add(&st->rt, k, PP_RT_BACK, pp__dev_poll_tx, l->dev, "tx")))
 			goto err_stack;
 		pp_timer_init(&l->t_reasm, reasm_timer);

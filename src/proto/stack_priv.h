@@ -32,6 +32,7 @@
 
 struct pp_lane;
 struct pp_inet_protocol;
+struct pp_tcp_table;
 
 /*
  * ICMP errors a lane sends, limited per destination (icmp.c, cf.
@@ -81,6 +82,7 @@ struct pp_lane {
 	struct pp_skb *more[PP_BURST];
 	/* stages of this lane */
 	struct pp_stage s_udp, s_ip, s_neigh;
+	struct pp_stage s_tcp;			/* TCP's segments out, its drops */
 	struct pp_stage s_rx, s_arp, s_icmp;	/* receive side (s_rx: the "rx" row the
 						 * device counts in, seen from inet) */
 	struct pp_reasm *reasm;			/* IPv4 reassembly (rx) */
@@ -121,6 +123,7 @@ struct pp_stack {
 	const struct pp_proto *protosw[PP_SOCK_TYPES];
 	struct pp__sock_slab *slabs[PP_SOCK_TYPES];
 	struct pp_udp_table *udp;
+	struct pp_tcp_table *tcp;
 	/* IPv4 protocol demux (cf. inet_protos[]): const after create */
 	const struct pp_inet_protocol *inet_protos[256];
 	const struct pp_inet_protocol *inet_list[8];

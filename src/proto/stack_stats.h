@@ -31,6 +31,7 @@ enum pp_stage_id {
 	PP_STAGE_RX,		/* receive: parse, validate, reassemble, demux */
 	PP_STAGE_ARP,		/* ARP input: replies, learning */
 	PP_STAGE_ICMP,		/* ICMP input: echo replies */
+	PP_STAGE_TCP,		/* TCP segments built (tcp_transmit_skb, ACKs, RSTs); TCP's drops */
 	PP_STAGE_MAX
 };
 
