@@ -7,7 +7,7 @@ PKGS=(
 	build-essential pkg-config meson ninja-build g++ clang llvm
 	liburcu-dev libck-dev libhwloc-dev libxdp-dev libbpf-dev libpcap-dev
 	libcmocka-dev libbenchmark-dev libdpdk-dev dpdk dpdk-dev libclang-rt-14-dev
-	iproute2 nftables ethtool tshark xdp-tools python3 iputils-ping
+	iproute2 nftables ethtool tshark xdp-tools python3 iputils-ping iperf3
 )
 
 missing=()

@@ -4,11 +4,13 @@
  * flag set by SIGINT/SIGTERM (the tool then destroys its stack, which
  * detaches the XDP program), a monotonic clock in seconds, and the stack's
  * counters read by name (pktpipe/stats.h) with the drop lines every tool
- * prints.
+ * prints, the per-stage table (text and JSON), and the parsers of the
+ * options every tool that opens a stack takes (--ip, --neigh, --dst).
  */
 #ifndef PP_TOOL_COMMON_H
 #define PP_TOOL_COMMON_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -201,6 +203,218 @@ static inline uint64_t tool_print_drops(FILE *f, const char *prog, const struct 
 			break;
 	}
 	return d.sum;
+}
+
+/* The counter called "@prefix...": the first stack-wide one (not a lane's
+ * row) whose name starts with @prefix, contains @part and is not a byte
+ * count or a drop; 0 if there is none. For counters whose exact name a
+ * tool does not depend on ("tcp.*retrans*"). */
+static inline uint64_t tool_stat_like(const struct tool_stats *ts, const char *prefix,
+				      const char *part)
+{
+	size_t pl = strlen(prefix);
+
+	for (int i = 0; i < ts->n; i++) {
+		const char *nm = ts->names[i].name;
+
+		if (!strncmp(nm, prefix, pl) && strstr(nm + pl, part) && !strstr(nm, "bytes") &&
+		    !strstr(nm, "drops"))
+			return ts->v[i];
+	}
+	return 0;
+}
+
+struct tool_json_reasons {
+	FILE *f;
+	bool first;
+};
+
+static inline void tool_json_reason_one(void *arg, const char *reason, uint64_t n)
+{
+	struct tool_json_reasons *j = arg;
+
+	fprintf(j->f, "%s\"%s\": %" PRIu64, j->first ? "" : ", ", reason, n);
+	j->first = false;
+}
+
+static inline void tool_text_reason(void *arg, const char *reason, uint64_t n)
+{
+	fprintf(arg, " %s=%" PRIu64, reason, n);
+}
+
+/*
+ * The per-stage table as pp-udpgen prints it: with @json, the JSON array
+ * (no key) of {"name", "packets", "drops", "ns_per_packet", "drop_reasons"}
+ * objects; otherwise one line per stage under a header.
+ */
+static inline void tool_print_stages(FILE *f, const struct tool_stats *s, bool json)
+{
+	char stage[PP_STAT_NAME_LEN];
+
+	if (json) {
+		fprintf(f, "[");
+		for (int i = tool_stage_next(s, 0), k = 0; i >= 0; i = tool_stage_next(s, i + 1), k++) {
+			uint64_t pk = s->v[i];
+			struct tool_json_reasons j = {.f = f, .first = true};
+
+			tool_stage_name(s, i, stage, sizeof(stage));
+			double ns = pk ? (double)tool_stage_stat(s, stage, "ns") / (double)pk : 0;
+
+			fprintf(f, "%s{\"name\": \"%s\", \"packets\": %" PRIu64 ", \"drops\": %" PRIu64
+				   ", \"ns_per_packet\": %.2f, \"drop_reasons\": {",
+				k ? ", " : "", stage, pk, tool_stage_stat(s, stage, "drops"), ns);
+			tool_stage_drops_each(s, stage, tool_json_reason_one, &j);
+			fprintf(f, "}}");
+		}
+		fprintf(f, "]");
+		return;
+	}
+	fprintf(f, "%-11s %14s %10s %9s  %s\n", "stage", "packets", "drops", "ns/pkt", "drop reasons");
+	for (int i = tool_stage_next(s, 0); i >= 0; i = tool_stage_next(s, i + 1)) {
+		uint64_t pk = s->v[i];
+
+		tool_stage_name(s, i, stage, sizeof(stage));
+		fprintf(f, "%-11s %14" PRIu64 " %10" PRIu64 " %9.2f ", stage, pk,
+			tool_stage_stat(s, stage, "drops"),
+			pk ? (double)tool_stage_stat(s, stage, "ns") / (double)pk : 0.0);
+		tool_stage_drops_each(s, stage, tool_text_reason, f);
+		fprintf(f, "\n");
+	}
+}
+
+/* "198.18.0.1" -> network order. Return: 0 or -1. */
+static inline int tool_parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = a.s_addr;
+	return 0;
+}
+
+/* "02:00:00:00:00:01". Return: 0 or -1. */
+static inline int tool_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+/* "ADDR[/PREFIX]" (prefix 24 when absent). Return: 0 or -1. */
+static inline int tool_parse_ip_prefix(const char *s, uint32_t *ip, uint8_t *prefix)
+{
+	char buf[64], *slash, *end;
+	unsigned long p = 24;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = 0;
+		p = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || p > 32)
+			return -1;
+	}
+	if (tool_parse_ip(buf, ip))
+		return -1;
+	*prefix = (uint8_t)p;
+	return 0;
+}
+
+/* "IP:PORT", port 1..65535 (host order out). Return: 0 or -1. */
+static inline int tool_parse_ip_port(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char buf[64], *colon, *end;
+	unsigned long p;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || p == 0 || p > 65535 || tool_parse_ip(buf, ip))
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* "IP=MAC" (--neigh). Return: 0 or -1. */
+static inline int tool_parse_neigh(const char *s, uint32_t *ip, uint8_t mac[6])
+{
+	char buf[64], *eq;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	eq = strchr(buf, '=');
+	if (!eq)
+		return -1;
+	*eq = 0;
+	return tool_parse_ip(buf, ip) || tool_parse_mac(eq + 1, mac) ? -1 : 0;
+}
+
+/* A positive number of seconds (--seconds, --timeout). Return: 0 or -1. */
+static inline int tool_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 1e9)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * A byte count with an optional binary suffix: "32M" = 32 MiB, "10K",
+ * "1G", or plain digits. Return: 0 or -1 (zero, junk, overflow).
+ */
+static inline int tool_parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 0:
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	if (!v || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
 }
 
 #endif

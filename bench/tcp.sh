@@ -1,0 +1,148 @@
+#!/bin/bash
+# One TCP connection, pktpipe against the kernel, in one run (root, machine
+# idle). Alternates, ROUNDS times (A B A B ...):
+#   pktpipe  pp-tcpsend over AF_XDP (native XDP, veth pair, 1 lane on core 0)
+#            for SECS seconds into a kernel TCP sink on core 1 (python3,
+#            reads and discards; veth's default offloads, which our XDP
+#            program turns into no TSO/GSO on the kernel's end); the figure
+#            is pp-tcpsend's goodput from connect to the sink's FIN, so
+#            every byte counted was read by the sink
+#   kernel   ../shared/peers/tcp_iperf3.sh nooffload SECS and default SECS
+#            (iperf3, client on core 0, server on core 1; its receiver-side
+#            figure)
+# and prints each figure, then pktpipe's median over each kernel variant's
+# with the spread of the per-round ratios (min-max).
+# Then connections per second, once (CONNS connections of 1 KiB, each:
+# connect, send, shutdown(SHUT_WR), read to FIN, close; the kernel server
+# accepts in a loop on core 1): pp-tcpsend --conns on core 0 against a
+# python3 kernel client on core 0 doing the same (python's per-connection
+# cost is part of the kernel's figure: read it as a floor for the kernel).
+# usage: bench/tcp.sh BUILD_DIR [ROUNDS] [SECS]   (CONNS=1000 by default)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?build dir}
+rounds=${2:-3}
+secs=${3:-5}
+conns=${CONNS:-1000}
+send=$build/tools/pp-tcpsend
+PY=/usr/bin/python3
+[[ -x $send ]] || { echo "tcp.sh: no $send: build $build first" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "tcp.sh: run as root" >&2; exit 1; }
+[[ -x $PY ]] || { echo "tcp.sh: needs $PY" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "tcp.sh: needs iperf3 (scripts/deps.sh installs it)" >&2; exit 1; }
+peers=$(mktemp -d /tmp/pp-peers.XXXXXX)
+tmp=$(mktemp -d /tmp/pptk-bench.XXXXXX)
+A=pptkbA B=pptkbB
+source bench/veth_lib.sh # (the working directory is the repository root)
+cleanup() {
+	[[ -n ${srvpid:-} ]] && kill "$srvpid" 2>/dev/null
+	wait 2>/dev/null
+	veth_cleanup
+	rm -rf "$peers" "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp -r ../shared/peers/. "$peers/" && chmod -R u+w "$peers"
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+# The kernel's side: a sink that accepts CONNS connections one after another
+# and reads each to EOF, discarding; and a client that makes connections.
+cat >"$tmp/k.py" <<'EOF'
+import socket, sys, time
+cmd, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if cmd == "sink":
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(128)
+    s.settimeout(60)
+    print("ready", flush=True)
+    buf = bytearray(1 << 20)
+    for _ in range(n):
+        c, _ = s.accept()
+        while c.recv_into(buf):
+            pass
+        c.close()
+else:  # client: n connections of int(argv[5]) bytes
+    data = bytes(int(sys.argv[5]))
+    t0 = time.monotonic()
+    for _ in range(n):
+        c = socket.create_connection((addr, port))
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        while c.recv(65536):
+            pass
+        c.close()
+    print("%.1f" % (n / (time.monotonic() - t0)), flush=True)
+EOF
+
+# start_sink N: the kernel sink in B on core 1, accepting N connections
+start_sink() {
+	local i
+	ip netns exec "$B" taskset -c 1 "$PY" "$tmp/k.py" sink 198.18.0.2 5201 "$1" >"$tmp/sink.out" 2>&1 &
+	srvpid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q ready "$tmp/sink.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "tcp.sh: the kernel sink did not start: $(cat "$tmp/sink.out")" >&2
+	return 1
+}
+stop_sink() { kill "$srvpid" 2>/dev/null; wait "$srvpid" 2>/dev/null; srvpid=; }
+jkey() { "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
+
+# ours: Gbit/s of one connection for SECS seconds ("0" and the reason on
+# stderr when it failed)
+ours() {
+	local out
+	veth_setup
+	start_sink 1 || { echo 0; return; }
+	out=$(taskset -c 0 nsenter --net=/run/netns/$A "$send" --nic afxdp:vA --ip 198.18.0.1/24 \
+		--dst 198.18.0.2:5201 --seconds "$secs" --json 2>"$tmp/send.err")
+	[[ $? -eq 0 ]] || echo "tcp.sh: pp-tcpsend: $(tail -n2 "$tmp/send.err" | tr '\n' ' ')" >&2
+	stop_sink
+	jkey gbps <<<"$out" || echo 0
+}
+peer() { # variant: Gbit/s from the last line of tcp_iperf3.sh
+	"$peers/tcp_iperf3.sh" "$1" "$secs" 2>&1 | tail -n1 | awk '{print $(NF-1)}'
+}
+
+gov=$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo none)
+echo "# $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cpus, governor $gov, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# build: $build ($(git rev-parse --short HEAD)), $rounds rounds, $secs s a run, one connection"
+declare -A R
+for ((i = 0; i < rounds; i++)); do
+	R[pp,$i]=$(ours)
+	R[noof,$i]=$(peer nooffload)
+	R[def,$i]=$(peer default)
+	echo "tcp round $i: pktpipe ${R[pp,$i]} Gbit/s, kernel iperf3 nooffload ${R[noof,$i]}, default ${R[def,$i]}"
+done
+for ((i = 0; i < rounds; i++)); do echo "${R[pp,$i]} ${R[noof,$i]} ${R[def,$i]}"; done | "$PY" -c '
+import sys, statistics as s
+rows = [tuple(float(x or 0) for x in l.split()) for l in sys.stdin if l.strip()]
+pp = [r[0] for r in rows]
+line = "tcp 1 connection: pktpipe median %.3f Gbit/s" % s.median(pp)
+for k, name in ((1, "kernel_nooffload"), (2, "kernel_default")):
+    q = sorted(r[0] / r[k] for r in rows if r[k] > 0)
+    line += "; %s median %.3f" % (name, s.median([r[k] for r in rows]))
+    if q:
+        line += ", pktpipe/%s %.2fx (%.2f-%.2f)" % (name, s.median(q), q[0], q[-1])
+print(line)'
+
+# connections per second
+veth_setup
+if start_sink "$conns"; then
+	out=$(taskset -c 0 nsenter --net=/run/netns/$A "$send" --nic afxdp:vA --ip 198.18.0.1/24 \
+		--dst 198.18.0.2:5201 --bytes 1024 --conns "$conns" --json 2>"$tmp/send.err")
+	[[ $? -eq 0 ]] || echo "tcp.sh: pp-tcpsend --conns: $(tail -n2 "$tmp/send.err" | tr '\n' ' ')" >&2
+	cps_pp=$(jkey conns_per_second <<<"$out")
+	stop_sink
+fi
+veth_setup
+ip -n "$A" addr add 198.18.0.1/24 dev vA
+if start_sink "$conns"; then
+	cps_k=$(ip netns exec "$A" taskset -c 0 "$PY" "$tmp/k.py" client 198.18.0.2 5201 "$conns" 1024)
+	stop_sink
+fi
+echo "cps ($conns x 1 KiB, connect..FIN both ways): pktpipe ${cps_pp:-0}/s, kernel python client ${cps_k:-0}/s; pktpipe/kernel $(
+	awk -v a="${cps_pp:-0}" -v b="${cps_k:-0}" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"
