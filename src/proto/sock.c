@@ -328,24 +328,55 @@ int pp_socket(struct pp_stack *st, int type, unsigned int lane, struct pp_sock *
 	return pp__sock_alloc(st, type, lane, out);
 }
 
+/*
+ * The hand-over to the RCU callback. call_rcu() and rcu_barrier() order
+ * through liburcu's own atomics and futexes, which ThreadSanitizer does not
+ * see: it reported the callback's first touch of a socket against the
+ * memset that allocated it, and rcu_barrier()'s own calloc against the free
+ * in liburcu's callback thread. So the order is made visible here: every
+ * release is a release RMW on one counter, and every callback begins with
+ * an acquire RMW on it, before it reads anything of the socket (an RMW
+ * reads the last value, so it synchronises with every release before it).
+ * A per-stack count of callbacks not yet run stands in for rcu_barrier().
+ */
+static _Atomic uint64_t sock_rcu_edge;
+
 static void sock_release_rcu(struct rcu_head *head)
 {
-	pp__sock_wfree(caa_container_of(head, struct pp_sock, rcu), 1);
+	struct pp_sock *sk = caa_container_of(head, struct pp_sock, rcu);
+	struct pp_stack *st;
+
+	atomic_fetch_add_explicit(&sock_rcu_edge, 1, memory_order_acq_rel);
+	st = sk->st;
+	pp__sock_wfree(sk, 1); /* may free sk: nothing of it after this */
+	/* pairs with the acquire in pp__sock_rcu_barrier() */
+	atomic_fetch_sub_explicit(&st->sock_rcu_pending, 1, memory_order_release);
 }
 
 void pp__sock_release(struct pp_sock *sk)
 {
-	/* publish everything this thread did with the socket to the thread
-	 * that runs the callback: its acq_rel fetch_sub on wmem_alloc reads
-	 * this release (the grace period orders it too, but in liburcu's own
-	 * barriers, which TSan does not see) */
 	if (sk->released) {
 		fprintf(stderr, "pktpipe: socket %p released twice\n", (void *)sk);
 		abort();
 	}
 	sk->released = true;
-	atomic_fetch_add_explicit(&sk->wmem_alloc, 0, memory_order_release);
+	atomic_fetch_add_explicit(&sk->st->sock_rcu_pending, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sock_rcu_edge, 1, memory_order_release);
 	call_rcu(&sk->rcu, sock_release_rcu);
+}
+
+void pp__sock_rcu_barrier(struct pp_stack *st)
+{
+	/* offline meanwhile (a QSBR thread online is always inside a read-side
+	 * section): the grace periods the callbacks wait for must end */
+	bool online = rcu_read_ongoing();
+
+	if (online)
+		rcu_thread_offline();
+	while (atomic_load_explicit(&st->sock_rcu_pending, memory_order_acquire))
+		nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+	if (online)
+		rcu_thread_online();
 }
 
 int pp_bind(struct pp_sock *sk, const struct sockaddr *addr, socklen_t len)

@@ -237,4 +237,9 @@ static inline void pp__sock_charge_w(struct pp_sock *sk, uint32_t bytes)
  * frames came home. Any thread. */
 void pp__sock_wfree(void *owner, uint32_t bytes);
 
+/* pp__sock_rcu_barrier() - wait until the RCU callbacks of every socket of
+ * @st given to pp__sock_release() have run (cf. rcu_barrier(), which
+ * ThreadSanitizer cannot follow). Control path, teardown. */
+void pp__sock_rcu_barrier(struct pp_stack *st);
+
 #endif /* PP_PROTO_SOCK_PRIV_H */
