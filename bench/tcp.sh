@@ -12,6 +12,11 @@
 #            figure)
 # and prints each figure, then pktpipe's median over each kernel variant's
 # with the spread of the per-round ratios (min-max).
+# Then request/response, ROUNDS times alternated: one connection, RR_COUNT
+# round trips of RR_SIZE bytes (64 by default) to a kernel echo server
+# (bench/tcp_rr.c, core 1, TCP_NODELAY): pp-tcpsend --rr on core 0 against
+# the kernel's client (tcp_rr client, core 0); p50 and p99 of each, and
+# their medians over the rounds.
 # Then connections per second, once (CONNS connections of 1 KiB, each:
 # connect, send, shutdown(SHUT_WR), read to FIN, close; the kernel server
 # accepts in a loop on core 1): pp-tcpsend --conns on core 0 against a
@@ -25,8 +30,12 @@ rounds=${2:-3}
 secs=${3:-5}
 conns=${CONNS:-1000}
 send=$build/tools/pp-tcpsend
+rr=$build/bench/tcp_rr
+rr_size=${RR_SIZE:-64}
+rr_count=${RR_COUNT:-20000}
 PY=/usr/bin/python3
 [[ -x $send ]] || { echo "tcp.sh: no $send: build $build first" >&2; exit 1; }
+[[ -x $rr ]] || { echo "tcp.sh: no $rr: build $build with -Dbench=true" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || { echo "tcp.sh: run as root" >&2; exit 1; }
 [[ -x $PY ]] || { echo "tcp.sh: needs $PY" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "tcp.sh: needs iperf3 (scripts/deps.sh installs it)" >&2; exit 1; }
@@ -128,6 +137,51 @@ for k, name in ((1, "kernel_nooffload"), (2, "kernel_default")):
     if q:
         line += ", pktpipe/%s %.2fx (%.2f-%.2f)" % (name, s.median(q), q[0], q[-1])
 print(line)'
+
+# request/response: "p50 p99" of each side, rounds alternated
+start_echo() {
+	local i
+	ip netns exec "$B" taskset -c 1 "$rr" server 198.18.0.2 5202 1 >"$tmp/echo.out" 2>&1 &
+	srvpid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q ready "$tmp/echo.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "tcp.sh: the kernel echo server did not start: $(cat "$tmp/echo.out")" >&2
+	return 1
+}
+rr_ours() {
+	local out
+	veth_setup
+	start_echo || { echo "0 0"; return; }
+	out=$(taskset -c 0 nsenter --net=/run/netns/$A "$send" --nic afxdp:vA --ip 198.18.0.1/24 \
+		--dst 198.18.0.2:5202 --rr "$rr_size" --count "$rr_count" --json 2>"$tmp/send.err")
+	[[ $? -eq 0 ]] || echo "tcp.sh: pp-tcpsend --rr: $(tail -n2 "$tmp/send.err" | tr '\n' ' ')" >&2
+	stop_sink
+	"$PY" -c 'import json,sys; r=json.load(sys.stdin)["rr"]; print(r["p50_us"], r["p99_us"])' \
+		<<<"$out" 2>/dev/null || echo "0 0"
+}
+rr_kernel() {
+	local out
+	veth_setup
+	ip -n "$A" addr add 198.18.0.1/24 dev vA
+	start_echo || { echo "0 0"; return; }
+	out=$(ip netns exec "$A" taskset -c 0 "$rr" client 198.18.0.2 5202 "$rr_count" "$rr_size")
+	stop_sink
+	sed -n 's/.*p50_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p' <<<"$out" | grep . || echo "0 0"
+}
+for ((i = 0; i < rounds; i++)); do
+	R[rpp,$i]=$(rr_ours)
+	R[rk,$i]=$(rr_kernel)
+	echo "rr round $i ($rr_size B, p50 p99 us): pktpipe ${R[rpp,$i]}, kernel ${R[rk,$i]}"
+done
+for ((i = 0; i < rounds; i++)); do echo "${R[rpp,$i]} ${R[rk,$i]}"; done | "$PY" -c '
+import sys, statistics as s
+rows = [tuple(float(x) for x in l.split()) for l in sys.stdin if l.strip()]
+m = [s.median(r[k] for r in rows) for k in range(4)]
+print("rr %s B round trip: pktpipe p50 %.1f us p99 %.1f us; kernel p50 %.1f us p99 %.1f us; "
+      "pktpipe/kernel p50 %.2fx p99 %.2fx (lower is better)"
+      % (sys.argv[1], m[0], m[1], m[2], m[3], m[0] / m[2] if m[2] else 0, m[1] / m[3] if m[3] else 0))' "$rr_size"
 
 # connections per second
 veth_setup

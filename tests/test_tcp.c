@@ -203,6 +203,14 @@ static void transfer(struct two *t, struct pp_sock *tx, struct pp_sock *rx, size
 	assert_int_equal(got, len);
 }
 
+static uint64_t stat(struct pp_stack *st, const char *name)
+{
+	uint64_t v = ~0ull;
+
+	assert_int_equal(pp_stack_stat_get(st, name, &v), 0);
+	return v;
+}
+
 /* Connections in table: 0 once every one is gone. */
 static unsigned long ehash_count(struct pp_stack *st)
 {
@@ -243,6 +251,14 @@ static void test_transfer_close(void **state)
 	/* a clean link: nothing was sent twice */
 	assert_int_equal(pp_tcp_sk(a)->total_retrans, 0);
 	assert_int_equal(pp_tcp_sk(b)->total_retrans, 0);
+	/* and the stack's counters say so, by name */
+	assert_int_equal(stat(t.st[0], "tcp.active_opens"), 1);
+	assert_int_equal(stat(t.st[0], "tcp.passive_opens"), 0);
+	assert_int_equal(stat(t.st[1], "tcp.passive_opens"), 1);
+	assert_int_equal(stat(t.st[0], "tcp.retrans_segs") + stat(t.st[1], "tcp.retrans_segs"), 0);
+	assert_int_equal(stat(t.st[0], "tcp.rto") + stat(t.st[1], "tcp.rto"), 0);
+	assert_true(stat(t.st[0], "tcp.out_segs") > (3u << 20) / 1448);
+	assert_int_equal(stat(t.st[0], "tcp.out_segs"), stat(t.st[1], "tcp.in_segs"));
 	assert_int_equal(pp_close(a), 0);
 	assert_int_equal(pp_close(b), 0);
 	PUMP_UNTIL(&t, ehash_count(t.st[0]) == 0 && ehash_count(t.st[1]) == 0, 2000);
@@ -296,6 +312,14 @@ static void test_impairments(void **state)
 		transfer(&t, b, a, 256u << 10, 60000);
 		if (i == 0 || i == 4)
 			assert_true(pp_tcp_sk(a)->total_retrans > 0); /* loss was repaired */
+		/* the per-socket and the stack's books agree (A's stack holds only A) */
+		assert_int_equal(stat(t.st[0], "tcp.retrans_segs"), pp_tcp_sk(a)->total_retrans);
+		assert_int_equal(stat(t.st[0], "tcp.fast_retrans"), pp_tcp_sk(a)->fast_retrans);
+		assert_int_equal(stat(t.st[0], "tcp.rto"), pp_tcp_sk(a)->rto_count);
+		if (i == 0) { /* 2% loss: both repairs seen (the wire's loss is seeded) */
+			assert_true(pp_tcp_sk(a)->fast_retrans > 0);
+			assert_true(pp_tcp_sk(a)->rto_count > 0);
+		}
 		print_message("%s: retransmits %u (fast %u, rto %u)\n", specs[i][0],
 			      pp_tcp_sk(a)->total_retrans, pp_tcp_sk(a)->fast_retrans,
 			      pp_tcp_sk(a)->rto_count);

@@ -9,6 +9,12 @@
  * each of N lanes at once (one stream per lane). Prints the rate and the
  * per-stage table, or one JSON object with --json.
  *
+ * --rr SIZE (cf. netperf's TCP_RR): instead of a stream, --count round trips
+ * on each connection: send SIZE bytes of the pattern, read SIZE bytes back
+ * from an echo server and check them; TCP_NODELAY. Reports the round trip's
+ * p50/p99/mean in microseconds (the first 100 of each connection dropped:
+ * handshake, cold caches; bench/tcp_rr.c does the same for the kernel).
+ *
  * Pattern, so any receiver can check every byte: the byte at stream offset
  * k is k % 251 (a prime, so the pattern never lines up with a power-of-two
  * segment or buffer size and a misplaced segment shows).
@@ -46,6 +52,7 @@
 #define MAX_NEIGH 16
 #define CHUNK (64 * 1024) /* bytes per pp_send() */
 #define PATTERN_MOD 251
+#define RR_WARMUP 100 /* --rr: round trips not counted, per connection */
 
 struct cfg {
 	const char *nic;
@@ -59,6 +66,8 @@ struct cfg {
 	const char *file;
 	uint64_t bytes;	/* per connection (--bytes, or the file's size) */
 	double seconds; /* per connection (--seconds) */
+	uint32_t rr_size; /* --rr: request and response bytes */
+	uint32_t rr_count; /* --count: round trips per connection */
 	unsigned int conns;
 	double timeout;
 	bool json;
@@ -82,6 +91,8 @@ struct lane_ctx {
 	uint64_t tcpi_retrans; /* sum of tcpi_total_retrans, where TCP_INFO answers */
 	bool have_ti;
 	struct tcp_info ti; /* of the last connection */
+	double *rtt_us;	       /* --rr: the samples kept */
+	size_t nrtt;
 	int err;
 	char why[256];
 	pthread_t thr;
@@ -96,13 +107,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pp-tcpsend --nic null|pcap:FILE|afxdp:IFACE[,...] --ip ADDR/PREFIX\n"
 		"         [--gw IP] [--neigh IP=MAC|none]... --dst IP:PORT\n"
-		"         (--file F | --bytes N[K|M|G] | --seconds S) [--conns N] [--timeout S]\n"
+		"         (--file F | --bytes N[K|M|G] | --seconds S | --rr SIZE [--count N])\n"
+		"         [--conns N] [--timeout S]\n"
 		"         [--nodelay] [--lanes N] [--placement rtc|split] [--reap inline|thread]\n"
 		"         [--no-stage-timing] [--json]\n"
 		"Sends the file, or the pattern (byte at stream offset k = k %% 251), on each of\n"
 		"--conns connections one after another (default 1), half-closes, reads to the\n"
 		"peer's FIN. --timeout (default 10 s) bounds each wait: connect, send room, FIN.\n"
-		"--lanes N: one such stream on each of N lanes at once.\n");
+		"--lanes N: one such stream on each of N lanes at once.\n"
+		"--rr SIZE: --count (default 10000) round trips of SIZE bytes to an echo server\n"
+		"per connection instead of a stream; prints p50/p99 in us.\n");
 }
 
 static int parse_args(int argc, char **argv, struct cfg *c)
@@ -116,7 +130,8 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{"conns", required_argument, 0, 'c'},	  {"timeout", required_argument, 0, 't'},
 		{"nodelay", no_argument, 0, 'D'},	  {"json", no_argument, 0, 'j'},
 		{"reap", required_argument, 0, 'R'},	  {"help", no_argument, 0, 'h'},
-		{"no-stage-timing", no_argument, 0, 'T'}, {0, 0, 0, 0},
+		{"no-stage-timing", no_argument, 0, 'T'}, {"rr", required_argument, 0, 'r'},
+		{"count", required_argument, 0, 'C'},	  {0, 0, 0, 0},
 	};
 	bool have_dst = false;
 	int modes = 0, o;
@@ -195,6 +210,22 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			}
 			modes++;
 			break;
+		case 'r':
+			c->rr_size = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end || !c->rr_size || c->rr_size > CHUNK) {
+				fprintf(stderr, "pp-tcpsend: --rr must be 1..%d bytes\n", CHUNK);
+				return -1;
+			}
+			modes++;
+			break;
+		case 'C':
+			c->rr_count = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end || c->rr_count <= RR_WARMUP || c->rr_count > 100000000) {
+				fprintf(stderr, "pp-tcpsend: --count must be %d..100000000\n",
+					RR_WARMUP + 1);
+				return -1;
+			}
+			break;
 		case 'c':
 			c->conns = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || !c->conns || c->conns > 10000000) {
@@ -246,8 +277,13 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		return -1;
 	}
 	if (modes != 1) {
-		fprintf(stderr, "pp-tcpsend: give one of --file, --bytes, --seconds\n");
+		fprintf(stderr, "pp-tcpsend: give one of --file, --bytes, --seconds, --rr\n");
 		return -1;
+	}
+	if (c->rr_size) {
+		c->nodelay = true;
+		if (!c->rr_count)
+			c->rr_count = 10000;
 	}
 	return 0;
 }
@@ -286,6 +322,53 @@ static void set_timeouts(struct pp_sock *sk, double secs)
 
 	pp_setsockopt(sk, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	pp_setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* --rr: c->rr_count round trips on @sk; samples after the warm-up go to
+ * lc->rtt_us. Return: 0, or the error (recorded). */
+static int rr_run(struct lane_ctx *lc, struct pp_sock *sk, unsigned int conn, uint8_t *buf)
+{
+	const struct cfg *c = lc->cfg;
+	uint64_t off = 0;
+	char e[96];
+
+	for (uint32_t i = 0; i < c->rr_count; i++) {
+		const uint8_t *p = pattern + off % PATTERN_MOD;
+		double t0 = now_s();
+		ssize_t n = pp_send(sk, p, c->rr_size, 0);
+		uint32_t back = 0;
+
+		if (n != (ssize_t)c->rr_size) {
+			int err = n < 0 ? (int)n : -EIO;
+
+			lane_fail(lc, err, "connection %u: request %u: send: %s", conn, i,
+				  err_str(err, c, e, sizeof(e)));
+			return err;
+		}
+		while (back < c->rr_size) {
+			n = pp_recv(sk, buf + back, c->rr_size - back, 0);
+			if (n <= 0) {
+				int err = n ? (int)n : -ECONNRESET;
+
+				lane_fail(lc, err, "connection %u: response %u: %s", conn, i,
+					  n ? err_str(err, c, e, sizeof(e))
+					    : "the peer closed mid-response");
+				return err;
+			}
+			back += (uint32_t)n;
+		}
+		if (memcmp(buf, p, c->rr_size)) {
+			lane_fail(lc, -EBADMSG, "connection %u: response %u differs from the request",
+				  conn, i);
+			return -EBADMSG;
+		}
+		if (i >= RR_WARMUP)
+			lc->rtt_us[lc->nrtt++] = (now_s() - t0) * 1e6;
+		off += c->rr_size;
+		lc->sent += c->rr_size;
+		lc->back += c->rr_size;
+	}
+	return 0;
 }
 
 /*
@@ -329,6 +412,11 @@ static int conn_run(struct lane_ctx *lc, unsigned int conn, uint8_t *buf)
 		lane_fail(lc, err, "connection %u: connect to %s:%u: %s", conn, addr, c->dport,
 			  err_str(err, c, e, sizeof(e)));
 		goto out;
+	}
+
+	if (c->rr_size) {
+		err = rr_run(lc, sk, conn, buf);
+		goto fin;
 	}
 
 	double end = c->seconds > 0 ? now_s() + c->seconds : 0;
@@ -378,6 +466,7 @@ static int conn_run(struct lane_ctx *lc, unsigned int conn, uint8_t *buf)
 		lane_fail(lc, err, "connection %u: %s changed size while sent (%" PRIu64
 				   " bytes, was %" PRIu64 ")", conn, c->file, off, c->bytes);
 	}
+fin:;
 	/* our FIN even after a failure above, so that the peer is not left
 	 * waiting; the failure stays the reported one */
 	int serr = pp_shutdown(sk, SHUT_WR);
@@ -427,6 +516,13 @@ static void *lane_main(void *arg)
 		lane_fail(lc, -ENOMEM, "lane %u: no memory", lc->lane);
 		return NULL;
 	}
+	if (c->rr_size &&
+	    !(lc->rtt_us = malloc(sizeof(double) * (c->rr_count - RR_WARMUP) * c->conns))) {
+		lane_fail(lc, -ENOMEM, "lane %u: no memory for %u samples", lc->lane,
+			  (c->rr_count - RR_WARMUP) * c->conns);
+		free(buf);
+		return NULL;
+	}
 	err = pp_lane_attach(lc->st, lc->lane);
 	if (err) {
 		lane_fail(lc, err, "lane %u: attach: %s", lc->lane, strerror(-err));
@@ -453,15 +549,45 @@ struct totals {
 	struct tcp_info ti;
 	int err;
 	const char *why;
+	size_t nrtt;	/* --rr: samples, and their p50/p99/mean in us */
+	double p50, p99, mean;
 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The round trips of every lane, sorted: p50/p99/mean into @t. */
+static void rr_summary(struct lane_ctx *lanes, unsigned int n, struct totals *t)
+{
+	size_t cnt = 0, k = 0;
+	double *all, sum = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		cnt += lanes[i].nrtt;
+	if (!cnt || !(all = malloc(sizeof(double) * cnt)))
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		for (size_t j = 0; j < lanes[i].nrtt; j++)
+			sum += all[k++] = lanes[i].rtt_us[j];
+	qsort(all, cnt, sizeof(double), cmp_double);
+	t->nrtt = cnt;
+	t->p50 = all[cnt / 2];
+	t->p99 = all[(size_t)((double)cnt * 0.99)];
+	t->mean = sum / (double)cnt;
+	free(all);
+}
 
 static void print_report(const struct cfg *c, const struct tool_stats *s, const struct totals *t,
 			 double secs, const char *nic_info)
 {
 	double gbps = secs > 0 ? (double)t->sent * 8 / secs / 1e9 : 0;
 	double cps = secs > 0 ? t->conns_ok / secs : 0;
-	uint64_t retrans = tool_stat_like(s, "tcp.", "retrans");
-	uint64_t rto = tool_stat_like(s, "tcp.", "rto");
+	uint64_t retrans = tool_stat(s, "tcp.retrans_segs");
+	uint64_t rto = tool_stat(s, "tcp.rto");
 
 	if (c->json) {
 		printf("{\"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"gbps\": %.4f, \"conns\": %u, "
@@ -476,6 +602,10 @@ static void print_report(const struct cfg *c, const struct tool_stats *s, const 
 			       t->ti.tcpi_snd_mss);
 		else
 			printf("null");
+		if (c->rr_size)
+			printf(", \"rr\": {\"size\": %u, \"count\": %u, \"samples\": %zu, "
+			       "\"p50_us\": %.2f, \"p99_us\": %.2f, \"mean_us\": %.2f}",
+			       c->rr_size, c->rr_count, t->nrtt, t->p50, t->p99, t->mean);
 		printf(", \"lanes\": %u, \"nic\": \"%s\", \"nic_mode\": \"%s\", \"error\": ", c->lanes,
 		       c->nic, nic_info);
 		if (t->err) {
@@ -498,6 +628,9 @@ static void print_report(const struct cfg *c, const struct tool_stats *s, const 
 	printf("pp-tcpsend: %" PRIu64 " bytes in %.3f s: %.3f Gbit/s, %u of %u connection(s) "
 	       "clean (%.1f/s), %" PRIu64 " bytes back, %u lane(s), nic %s\n",
 	       t->sent, secs, gbps, t->conns_ok, c->conns * c->lanes, cps, t->back, c->lanes, c->nic);
+	if (c->rr_size)
+		printf("rr: %u-byte round trips: %zu samples, p50 %.2f us, p99 %.2f us, mean %.2f us\n",
+		       c->rr_size, t->nrtt, t->p50, t->p99, t->mean);
 	printf("tcp: retransmits %" PRIu64 ", rto %" PRIu64, retrans, rto);
 	if (t->have_ti)
 		printf("; TCP_INFO total_retrans %" PRIu64 ", last rtt %u us, cwnd %u, mss %u",
@@ -609,6 +742,9 @@ int main(int argc, char **argv)
 	}
 	double secs = now_s() - t0;
 
+	rr_summary(lanes, started, &t);
+	for (unsigned int k = 0; k < started; k++)
+		free(lanes[k].rtt_us);
 	if (!t.err && err) {
 		t.err = err;
 		t.why = "cannot start every lane";

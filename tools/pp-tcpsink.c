@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 		       "\"conns_asked\": %u, \"verified\": %s, \"retransmits\": %" PRIu64
 		       ", \"rto\": %" PRIu64 ", \"stages\": ",
 		       s.bytes, secs, gbps, s.conns_ok, c.conns, c.verify ? "true" : "false",
-		       tool_stat_like(&ts, "tcp.", "retrans"), tool_stat_like(&ts, "tcp.", "rto"));
+		       tool_stat(&ts, "tcp.retrans_segs"), tool_stat(&ts, "tcp.rto"));
 		tool_print_stages(stdout, &ts, true);
 		printf("}\n");
 	} else {

@@ -205,25 +205,6 @@ static inline uint64_t tool_print_drops(FILE *f, const char *prog, const struct 
 	return d.sum;
 }
 
-/* The counter called "@prefix...": the first stack-wide one (not a lane's
- * row) whose name starts with @prefix, contains @part and is not a byte
- * count or a drop; 0 if there is none. For counters whose exact name a
- * tool does not depend on ("tcp.*retrans*"). */
-static inline uint64_t tool_stat_like(const struct tool_stats *ts, const char *prefix,
-				      const char *part)
-{
-	size_t pl = strlen(prefix);
-
-	for (int i = 0; i < ts->n; i++) {
-		const char *nm = ts->names[i].name;
-
-		if (!strncmp(nm, prefix, pl) && strstr(nm + pl, part) && !strstr(nm, "bytes") &&
-		    !strstr(nm, "drops"))
-			return ts->v[i];
-	}
-	return 0;
-}
-
 struct tool_json_reasons {
 	FILE *f;
 	bool first;

@@ -631,5 +631,6 @@ int pp__stack_stats_snapshot(struct pp_stack *st, struct pp_stack_stats *out)
 	out->qdisc_backlog = ts.qlen;
 	for (uint16_t i = 0; i < st->rt.nsvc; i++)
 		out->compl_sleeps += PP_STAT_READ(st->rt.svc[i].sleeps);
+	pp__tcp_mib_sum(st, &out->tcp);
 	return 0;
 }

@@ -47,6 +47,9 @@ static const struct {
 	G("qdisc.backlog", qdisc_backlog),
 	G("completion.reaped", compl_reaped),
 	G("completion.sleeps", compl_sleeps),
+#define T(f, k) G("tcp." #f, tcp.f),
+	PP_TCP_MIB_LIST(T)
+#undef T
 #undef G
 };
 #define NG (sizeof(globals) / sizeof(globals[0]))

@@ -16,6 +16,7 @@
 #include <pktpipe/stack.h>
 
 #include "core/stats.h"
+#include "proto/tcp_mib.h"
 
 struct pp_stack;
 
@@ -66,6 +67,7 @@ struct pp_stack_stats {
 	uint64_t compl_reaped;	/* frames reaped by completion threads */
 	uint64_t compl_sleeps;	/* times completion threads slept idle */
 	uint64_t tsc_hz;	/* for converting stage[].ns; 0 if not measured */
+	struct pp_tcp_mib tcp;	/* summed over lanes */
 };
 
 /**

@@ -49,6 +49,18 @@ struct pp_tcp_mib *pp__tcp_mib(struct pp_lane *l)
 	return &l->st->tcp->mib[l->id];
 }
 
+void pp__tcp_mib_sum(struct pp_stack *st, struct pp_tcp_mib *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; st->tcp && i < st->nlanes; i++) {
+		const struct pp_tcp_mib *m = &st->tcp->mib[i];
+
+#define SUM(f, k) out->f += PP_STAT_READ(m->f);
+		PP_TCP_MIB_LIST(SUM)
+#undef SUM
+	}
+}
+
 /* ---- tables ------------------------------------------------------------------ */
 
 struct ekey {
@@ -274,7 +286,7 @@ void pp__tcp_set_state(struct pp_tcp_sock *tp, int state)
 	int old = tp->state;
 
 	if (state == PP_TCP_CLOSE && (old == PP_TCP_ESTABLISHED || old == PP_TCP_CLOSE_WAIT))
-		mib->estab_resets++;
+		PP_STAT_ADD(mib->estab_resets, 1);
 	__atomic_store_n(&tp->state, (uint8_t)state, __ATOMIC_RELAXED);
 	if (state == PP_TCP_ESTABLISHED)
 		tp->sk.connected = true;
@@ -467,7 +479,7 @@ static int tcp_connect(struct pp_sock *sk, const struct sockaddr_in *sin)
 				     sk->dport);
 	tp->ts_off = pp__tcp_secure_ts_off(&sk->st->tcp->secret, sk->saddr, sk->daddr);
 	pp__tcp_set_state(tp, PP_TCP_SYN_SENT);
-	pp__tcp_mib(sk->lane)->active_opens++;
+	PP_STAT_ADD(pp__tcp_mib(sk->lane)->active_opens, 1);
 	pp__tcp_send_syn(tp); /* no frame now: the SYN timer sends it */
 	if (sk->nonblock) {
 		err = -EINPROGRESS;
@@ -597,7 +609,7 @@ struct pp_tcp_sock *pp__tcp_child_create(struct pp_tcp_sock *lp, uint32_t raddr,
 		lp->acc_head = tp;
 	lp->acc_tail = tp;
 	lp->syn_len++;
-	pp__tcp_mib(ls->lane)->passive_opens++;
+	PP_STAT_ADD(pp__tcp_mib(ls->lane)->passive_opens, 1);
 	return tp;
 }
 

@@ -157,8 +157,8 @@ static void rcv_listen(struct pp_lane *l, struct pp_tcp_sock *lp, struct pp_skb 
 	 * (cf. sk_acceptq_is_full() and inet_csk_reqsk_queue_is_full() with
 	 * syncookies off); the peer tries again */
 	if (lp->acc_len >= lp->acc_max || !(c = pp__tcp_child_create(lp, g->saddr, g->th->source))) {
-		mib->listen_overflows++;
-		mib->syn_dropped++;
+		PP_STAT_ADD(mib->listen_overflows, 1);
+		PP_STAT_ADD(mib->syn_dropped, 1);
 		drop(l, skb, PP_DROP_TCP_LISTEN_OVERFLOW);
 		return;
 	}
@@ -181,7 +181,7 @@ static void rcv_synsent(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb
 			return;
 		}
 		if (g->flags & PP_TCP_RST) {
-			pp__tcp_mib(l)->attempt_fails++;
+			PP_STAT_ADD(pp__tcp_mib(l)->attempt_fails, 1);
 			pp__tcp_reset(tp, ECONNREFUSED);
 			consume(l, skb);
 			return;
@@ -286,7 +286,7 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 		    tp->snd_wnd == prior_wnd) {
 			if (pp__tcp_nr_dupack(&tp->nr, &tp->cc, g->ack, tp->snd_nxt)) {
 				tp->fast_retrans++;
-				pp__tcp_mib(tp->sk.lane)->fast_retrans++;
+				PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->fast_retrans, 1);
 				pp__tcp_retransmit_head(tp);
 			}
 			pp__tcp_flush_mark(tp); /* in recovery cwnd grew: new data may go */
@@ -508,9 +508,14 @@ static void data_queue(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb 
 		cb->seq += cut;
 	}
 	if (!rmem_charge(tp, skb)) {
-		pp__tcp_mib(l)->rcvq_dropped++;
+		bool in_order = cb->seq == tp->rcv_nxt;
+
+		if (in_order)
+			PP_STAT_ADD(pp__tcp_mib(l)->rcvq_dropped, 1);
+		else
+			PP_STAT_ADD(pp__tcp_mib(l)->ooo_dropped, 1);
 		ack_schedule(tp, true);
-		drop(l, skb, cb->seq == tp->rcv_nxt ? PP_DROP_RCVQ_FULL : PP_DROP_TCP_OFO_DROP);
+		drop(l, skb, in_order ? PP_DROP_RCVQ_FULL : PP_DROP_TCP_OFO_DROP);
 		return;
 	}
 	if (cb->seq == tp->rcv_nxt) {
@@ -588,7 +593,7 @@ static void rcv_sk(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb *skb
 		    pp__tcp_after(g->seq, tp->rcv_nxt)) {
 			struct pp_tcp_sock *lp = pp__tcp_lookup_listener(l->st, g->th->dest);
 
-			pp__tcp_mib(l)->timewait_recycled++;
+			PP_STAT_ADD(pp__tcp_mib(l)->timewait_recycled, 1);
 			pp__tcp_done(tp);
 			if (lp && lp->sk.lane == l) {
 				rcv_listen(l, lp, skb, g);
@@ -609,7 +614,7 @@ static void rcv_sk(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb *skb
 	if (tp->tstamp_ok && g->opt.saw_tstamp && !(g->flags & PP_TCP_RST) &&
 	    (int32_t)(g->opt.tsval - tp->ts_recent) < 0 &&
 	    pp__now_ns() - tp->ts_recent_stamp_ns < 24ull * 24 * 3600 * PP_NSEC_PER_SEC) {
-		pp__tcp_mib(l)->ts_paws_rejects++;
+		PP_STAT_ADD(pp__tcp_mib(l)->ts_paws_rejects, 1);
 		ack_schedule(tp, true);
 		drop(l, skb, PP_DROP_TCP_PAWS);
 		return;
@@ -665,7 +670,7 @@ static void rcv_sk(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb *skb
 		if (tp->parent && tp->parent->acc_len >= tp->parent->acc_max) {
 			/* accept queue full: forget the ACK, the SYN-ACK goes again
 			 * (cf. tcp_check_req() -> listen_overflow()) */
-			pp__tcp_mib(l)->listen_overflows++;
+			PP_STAT_ADD(pp__tcp_mib(l)->listen_overflows, 1);
 			drop(l, skb, PP_DROP_TCP_LISTEN_OVERFLOW);
 			return;
 		}
@@ -757,7 +762,7 @@ static void tcp_v4_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, b
 	struct pp_tcp_sock *tp;
 	struct seg g;
 
-	pp__tcp_mib(l)->in_segs++;
+	PP_STAT_ADD(pp__tcp_mib(l)->in_segs, 1);
 	if (bcast || l2bcast) {
 		pp_stage_drop(c->s, skb, PP_DROP_NOT_FOR_US);
 		return;
@@ -784,7 +789,7 @@ static void tcp_v4_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, b
 		if (PP_UNLIKELY(pp_csum_fold(sum)) &&
 		    !(c->csum_partial &&
 		      pp_csum_is_partial(check, ip->saddr, ip->daddr, PP_IPPROTO_TCP, (uint16_t)tlen))) {
-			pp__tcp_mib(l)->bad_segs++;
+			PP_STAT_ADD(pp__tcp_mib(l)->bad_segs, 1);
 			pp_stage_drop(c->s, skb, PP_DROP_BAD_CSUM);
 			return;
 		}
@@ -799,13 +804,13 @@ static void tcp_v4_rcv(struct pp_inet_rx *c, struct pp_skb *skb, uint32_t ihl, b
 		struct pp_ring *r = c->st->tcp->lanes[tp->sk.lane->id].handoff[l->id];
 
 		if (!r || !pp_ring_enqueue(r, skb)) {
-			pp__tcp_mib(l)->handoff_dropped++;
+			PP_STAT_ADD(pp__tcp_mib(l)->handoff_dropped, 1);
 			pp_stage_drop(c->s, skb, PP_DROP_SOCKET_BACKLOG);
 		}
 		return;
 	}
 	if (!seg_parse(skb, ihl, &g)) {
-		pp__tcp_mib(l)->bad_segs++;
+		PP_STAT_ADD(pp__tcp_mib(l)->bad_segs, 1);
 		pp_stage_drop(c->s, skb, PP_DROP_MALFORMED);
 		return;
 	}
@@ -862,7 +867,7 @@ static void tcp_v4_err(struct pp_lane *l, const struct pp_ipv4_hdr *inner, const
 	if (!tp || tp->sk.lane != l)
 		return;
 	if (tp->state == PP_TCP_SYN_SENT) {
-		pp__tcp_mib(l)->attempt_fails++;
+		PP_STAT_ADD(pp__tcp_mib(l)->attempt_fails, 1);
 		pp__tcp_reset(tp, err);
 	}
 }

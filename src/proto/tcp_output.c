@@ -114,7 +114,7 @@ static void tcp_out(struct pp_lane *l, struct pp_skb **skbs, uint16_t n)
 	if (!n)
 		return;
 	pp_stage_count_in(&l->s_tcp, skbs, n);
-	pp__tcp_mib(l)->out_segs += n;
+	PP_STAT_ADD(pp__tcp_mib(l)->out_segs, n);
 	pp__ip_queue_xmit(l, skbs, n);
 }
 
@@ -344,7 +344,7 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 			/* sent again after an RTO (go-back-N) */
 			tp->total_retrans++;
 			tp->retrans_out++;
-			pp__tcp_mib(l)->retrans_segs++;
+			PP_STAT_ADD(pp__tcp_mib(l)->retrans_segs, 1);
 		}
 		if (skb->len < mss)
 			tp->pushed_seq = cb->end_seq;
@@ -390,7 +390,7 @@ int pp__tcp_retransmit_head(struct pp_tcp_sock *tp)
 		tp->retrans_out++;
 	}
 	tp->total_retrans++;
-	pp__tcp_mib(tp->sk.lane)->retrans_segs++;
+	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
 	tcp_out(tp->sk.lane, &c, 1);
 	return 0;
 }
@@ -499,7 +499,7 @@ void pp__tcp_send_active_reset(struct pp_tcp_sock *tp)
 	g.win = 0;
 	tcp_push_headers(skb, &g);
 	seg_route(tp, skb);
-	pp__tcp_mib(l)->out_rsts++;
+	PP_STAT_ADD(pp__tcp_mib(l)->out_rsts, 1);
 	tcp_out(l, &skb, 1);
 }
 
@@ -533,7 +533,7 @@ void pp__tcp_v4_send_reset(struct pp_lane *l, const struct pp_skb *in, uint32_t 
 	}
 	tcp_push_headers(skb, &g);
 	skb->hash = pp__flow_hash(daddr, saddr, th->dest, th->source, PP_IPPROTO_TCP);
-	pp__tcp_mib(l)->out_rsts++;
+	PP_STAT_ADD(pp__tcp_mib(l)->out_rsts, 1);
 	tcp_out(l, &skb, 1);
 }
 

@@ -47,6 +47,7 @@
 #include "proto/sock_priv.h"
 #include "proto/tcp_cc.h"
 #include "proto/tcp_isn.h"
+#include "proto/tcp_mib.h"
 #include "proto/tcp_opt.h"
 #include "proto/tcp_recovery.h"
 #include "proto/tcp_rto.h"
@@ -226,13 +227,6 @@ struct pp_tcp_lane {
 	struct pp_ring *handoff[PP_LANES_MAX];	/* [from]: producer lane from, consumer us */
 };
 
-/* Counters of the stack (sum over lanes, read by name). Each lane writes its own row. */
-struct pp_tcp_mib {
-	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
-	uint64_t out_rsts, in_segs, out_segs, retrans_segs, rto, fast_retrans;
-	uint64_t syn_dropped, listen_overflows, ooo_dropped, rcvq_dropped, handoff_dropped;
-	uint64_t bad_segs, ts_paws_rejects, timewait_recycled;
-};
 
 /* The stack's TCP: tables and secrets (cf. tcp_hashinfo, net_secret). */
 struct pp_tcp_table {
@@ -259,6 +253,8 @@ void pp__tcp_table_free(struct pp_stack *st);
 /* The lane's TCP poller: handed-over segments, sockets waiting for room. */
 uint32_t pp__tcp_poll(void *lane);
 struct pp_tcp_mib *pp__tcp_mib(struct pp_lane *l);
+/* The lanes' rows summed (any thread, while traffic flows). */
+void pp__tcp_mib_sum(struct pp_stack *st, struct pp_tcp_mib *out);
 /* Lookups, RCU online: a connection for the 4-tuple (network order, remote
  * first), else NULL; a listener on @lport, else NULL. */
 struct pp_tcp_sock *pp__tcp_lookup_established(struct pp_stack *st, uint32_t raddr,

@@ -86,7 +86,7 @@ static bool write_timeout(struct pp_tcp_sock *tp)
 	if (tp->retransmits <= max)
 		return false;
 	if (tp->state == PP_TCP_SYN_SENT)
-		pp__tcp_mib(tp->sk.lane)->attempt_fails++;
+		PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->attempt_fails, 1);
 	pp__tcp_reset(tp, ETIMEDOUT);
 	return true;
 }
@@ -119,7 +119,7 @@ static void rtx_timer(struct pp_timer *t)
 		if (write_timeout(tp))
 			return;
 		pp__tcp_rto_backoff(&tp->rto);
-		mib->rto++;
+		PP_STAT_ADD(mib->rto, 1);
 		tp->total_retrans++;
 		if (tp->state == PP_TCP_SYN_SENT)
 			pp__tcp_send_syn(tp);
@@ -138,7 +138,7 @@ static void rtx_timer(struct pp_timer *t)
 	tp->retransmits++;
 	if (write_timeout(tp))
 		return;
-	mib->rto++;
+	PP_STAT_ADD(mib->rto, 1);
 	tp->rto_count++;
 	/*
 	 * cf. tcp_enter_loss(): everything outstanding is taken as lost and
