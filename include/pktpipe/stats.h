@@ -35,9 +35,26 @@
  *   qdisc.backlog                 packets queued in the qdiscs now
  *   completion.reaped             frames reaped by completion threads
  *   completion.sleeps             times completion threads slept idle
+ *   tcp.active_opens, tcp.passive_opens, tcp.attempt_fails,
+ *   tcp.estab_resets, tcp.in_segs, tcp.out_segs, tcp.retrans_segs,
+ *   tcp.out_rsts, tcp.bad_segs    as the kernel's Tcp: row of /proc/net/snmp
+ *                                 (ActiveOpens ... InErrs)
+ *   tcp.rto, tcp.fast_retrans     retransmission timeouts, fast retransmits
+ *                                 (TcpExt TCPTimeouts, TCPFastRetrans)
+ *   tcp.syn_dropped, tcp.listen_overflows
+ *                                 SYNs a listener dropped, and for a full
+ *                                 SYN or accept queue (ListenDrops,
+ *                                 ListenOverflows)
+ *   tcp.ooo_dropped, tcp.rcvq_dropped, tcp.handoff_dropped
+ *                                 data over the receive bound, out of order
+ *                                 and in order; segments the owning lane's
+ *                                 hand-over ring had no room for
+ *   tcp.ts_paws_rejects, tcp.timewait_recycled
+ *                                 PAWS rejections; SYNs that reopened a
+ *                                 TIME_WAIT pair
  *
  * then, for every STAGE in journey order (udp, ip, neigh, qsel, qdisc, tx,
- * completion, rx, arp, icmp; new stages are added), summed over lanes:
+ * completion, rx, arp, icmp, tcp; new stages are added), summed over lanes:
  *
  *   STAGE.packets, STAGE.bytes    skbs the stage handled (in), their bytes
  *   STAGE.ns                      time spent in the stage (stage timing on)
