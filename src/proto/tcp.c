@@ -668,6 +668,16 @@ static inline bool tcp_memory_free(const struct pp_tcp_sock *tp)
 	return tp->wmem_queued < tp->sk.sndbuf;
 }
 
+/* cf. __sk_stream_is_writeable(): the free part of the send buffer is at
+ * least half the queued part (a third of the buffer). A writer that found
+ * no room waits for this, not for one segment's worth, so that it copies
+ * and sends in batches instead of one frame per ACK (as the kernel's
+ * sk_stream_write_space() wakes it); pp_poll() reports PP_POLLOUT by it. */
+static inline bool tcp_stream_writeable(const struct pp_tcp_sock *tp)
+{
+	return tp->wmem_queued < tp->sk.sndbuf - tp->sk.sndbuf / 3;
+}
+
 /* cf. tcp_push(): send what the queue now allows; MSG_MORE or a cork keeps a
  * partial tail segment back. */
 static void tcp_push(struct pp_tcp_sock *tp, int flags)
@@ -729,13 +739,16 @@ static ssize_t tcp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 		    (pp__tcp_cb(skb)->flags & PP_TCP_FIN)) {
 			skb = tcp_memory_free(tp) ? pp__tcp_wq_alloc(tp) : NULL;
 			if (!skb) {
-				/* cf. sk_stream_wait_memory(): push, then wait */
+				/* cf. sk_stream_wait_memory(): push, then wait
+				 * until writeable (or the connection fails) */
 				tcp_push(tp, 0);
 				if (copied && (flags & PP_MSG_DONTWAIT))
 					break;
-				err = pp__sock_wait(sk, flags, deadline, &step);
-				if (err)
-					goto fail;
+				do {
+					err = pp__sock_wait(sk, flags, deadline, &step);
+					if (err)
+						goto fail;
+				} while (!tcp_stream_writeable(tp) && !tcp_send_state_err(tp));
 				continue;
 			}
 		}
@@ -762,8 +775,10 @@ static ssize_t tcp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 		pp__tcp_cb(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;
-		/* a full segment goes now, as tcp_sendmsg() pushes forced ones */
-		if (skb->len >= mss && !(flags & PP_MSG_MORE) && !tp->cork)
+		/* cf. forced_push(): full segments wait for the end of the call
+		 * (one burst, one kick) unless a burst's worth is unsent */
+		if (skb->len >= mss && !(flags & PP_MSG_MORE) && !tp->cork &&
+		    tp->write_seq - tp->snd_nxt >= PP_TCP_XMIT_BURST * mss)
 			pp__tcp_write_xmit(tp, false);
 	}
 	tcp_push(tp, flags);
@@ -1047,8 +1062,7 @@ static unsigned int tcp_poll(struct pp_sock *sk)
 		if (tp->rq_head)
 			mask |= PP_POLLIN;
 		if (!(sk->shutdown & PP_SEND_SHUTDOWN)) {
-			/* cf. __sk_stream_is_writeable(): a third of the buffer free */
-			if (state != PP_TCP_CLOSE && tp->wmem_queued < sk->sndbuf - sk->sndbuf / 3)
+			if (state != PP_TCP_CLOSE && tcp_stream_writeable(tp))
 				mask |= PP_POLLOUT;
 		} else {
 			mask |= PP_POLLOUT; /* cf. tcp_poll(): a write fails at once */
