@@ -330,6 +330,45 @@ static void test_impairments(void **state)
 	}
 }
 
+/* A SYN flood: B's SYN-ACKs never arrive (its side of the wire drops all
+ * it sends), so every connection attempt stays half-open on B. The SYN
+ * queue holds the backlog's worth (16) and refuses the rest, counted; B's
+ * frames and table stay bounded, and everything goes back at the end. */
+static void test_syn_flood(void **state)
+{
+	enum { N = 300 };
+	static struct pp_sock *a[N];
+	struct sockaddr_in to = sin_of(IP_B, PORT_B);
+	struct two t;
+	struct pp_sock *l;
+
+	(void)state;
+	uint8_t mac[6];
+
+	two_up(&t, "wire:tf", "wire:tf,loss=100");
+	/* B answers no ARP either: A knows its address */
+	assert_int_equal(pp_stack_mac(t.st[1], mac), 0);
+	assert_int_equal(pp_neigh_add(t.st[0], ip4(IP_B), mac), 0);
+	l = listener(&t); /* backlog 16: 16 SYN_RECV children at most */
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pp_socket(t.st[0], PP_SOCK_STREAM | PP_SOCK_NONBLOCK, 0, &a[i]), 0);
+		assert_int_equal(pp_connect(a[i], SA(&to), sizeof(to)), -EINPROGRESS);
+		pump(&t, 1);
+	}
+	PUMP_UNTIL(&t, stat(t.st[1], "tcp.listen_overflows") >= N - 16, 2000);
+	assert_int_equal(ehash_count(t.st[1]), 16);
+	assert_true(stat(t.st[1], "tcp.listen_overflows") >= N - 16);
+	assert_int_equal(stat(t.st[1], "tcp.syn_dropped"), stat(t.st[1], "tcp.listen_overflows"));
+	assert_int_equal(stat(t.st[1], "tcp.passive_opens"), 16);
+	assert_true(stat(t.st[1], "tcp.drops.tcp_listen_overflow") >= N - 16);
+	/* B holds no frame per refused SYN: its pool use is a handful */
+	assert_true(stat(t.st[1], "pool.in_use") < 64);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(pp_close(a[i]), 0);
+	assert_int_equal(pp_close(l), 0);
+	two_down(&t);
+}
+
 /* Many connections one after another: each opens, moves 1 KiB, closes;
  * nothing stays behind. */
 static void test_many(void **state)
@@ -362,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_transfer_close),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_impairments),
+		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_many),
 	};
 
