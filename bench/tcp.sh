@@ -2,11 +2,14 @@
 # One TCP connection, pktpipe against the kernel, in one run (root, machine
 # idle). Alternates, ROUNDS times (A B A B ...):
 #   pktpipe  pp-tcpsend over AF_XDP (native XDP, veth pair, 1 lane on core 0)
-#            for SECS seconds into a kernel TCP sink on core 1 (python3,
-#            reads and discards; veth's default offloads, which our XDP
-#            program turns into no TSO/GSO on the kernel's end); the figure
-#            is pp-tcpsend's goodput from connect to the sink's FIN, so
-#            every byte counted was read by the sink
+#            for SECS seconds into a kernel TCP sink on core 1 (tcp_kpeer
+#            sink: 1 MiB reads, discarded; veth's default offloads, which
+#            our XDP program turns into no TSO/GSO on the kernel's end); the
+#            figure is pp-tcpsend's goodput from connect to the sink's FIN,
+#            so every byte counted was read by the sink
+#   same sink  the kernel's sender into that same sink (tcp_kpeer send,
+#            1 MiB writes, core 0), offloads off on both ends as iperf3's
+#            nooffload: the same receiver, so the ratio compares senders
 #   kernel   ../shared/peers/tcp_iperf3.sh nooffload SECS and default SECS
 #            (iperf3, client on core 0, server on core 1; its receiver-side
 #            figure)
@@ -14,14 +17,13 @@
 # with the spread of the per-round ratios (min-max).
 # Then request/response, ROUNDS times alternated: one connection, RR_COUNT
 # round trips of RR_SIZE bytes (64 by default) to a kernel echo server
-# (bench/tcp_rr.c, core 1, TCP_NODELAY): pp-tcpsend --rr on core 0 against
-# the kernel's client (tcp_rr client, core 0); p50 and p99 of each, and
+# (tcp_kpeer server, core 1, TCP_NODELAY): pp-tcpsend --rr on core 0
+# against the kernel's client (tcp_kpeer client, core 0); p50 and p99 of each, and
 # their medians over the rounds.
 # Then connections per second, once (CONNS connections of 1 KiB, each:
 # connect, send, shutdown(SHUT_WR), read to FIN, close; the kernel server
-# accepts in a loop on core 1): pp-tcpsend --conns on core 0 against a
-# python3 kernel client on core 0 doing the same (python's per-connection
-# cost is part of the kernel's figure: read it as a floor for the kernel).
+# accepts in a loop on core 1): pp-tcpsend --conns on core 0 against the
+# kernel's client (tcp_kpeer conns, core 0) doing the same.
 # usage: bench/tcp.sh BUILD_DIR [ROUNDS] [SECS]   (CONNS=1000 by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,12 +32,12 @@ rounds=${2:-3}
 secs=${3:-5}
 conns=${CONNS:-1000}
 send=$build/tools/pp-tcpsend
-rr=$build/bench/tcp_rr
+kp=$build/bench/tcp_kpeer
 rr_size=${RR_SIZE:-64}
 rr_count=${RR_COUNT:-20000}
 PY=/usr/bin/python3
 [[ -x $send ]] || { echo "tcp.sh: no $send: build $build first" >&2; exit 1; }
-[[ -x $rr ]] || { echo "tcp.sh: no $rr: build $build with -Dbench=true" >&2; exit 1; }
+[[ -x $kp ]] || { echo "tcp.sh: no $kp: build $build with -Dbench=true" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || { echo "tcp.sh: run as root" >&2; exit 1; }
 [[ -x $PY ]] || { echo "tcp.sh: needs $PY" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "tcp.sh: needs iperf3 (scripts/deps.sh installs it)" >&2; exit 1; }
@@ -54,41 +56,10 @@ trap 'exit 130' INT TERM
 cp -r ../shared/peers/. "$peers/" && chmod -R u+w "$peers"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-# The kernel's side: a sink that accepts CONNS connections one after another
-# and reads each to EOF, discarding; and a client that makes connections.
-cat >"$tmp/k.py" <<'EOF'
-import socket, sys, time
-cmd, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-if cmd == "sink":
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(128)
-    s.settimeout(60)
-    print("ready", flush=True)
-    buf = bytearray(1 << 20)
-    for _ in range(n):
-        c, _ = s.accept()
-        while c.recv_into(buf):
-            pass
-        c.close()
-else:  # client: n connections of int(argv[5]) bytes
-    data = bytes(int(sys.argv[5]))
-    t0 = time.monotonic()
-    for _ in range(n):
-        c = socket.create_connection((addr, port))
-        c.sendall(data)
-        c.shutdown(socket.SHUT_WR)
-        while c.recv(65536):
-            pass
-        c.close()
-    print("%.1f" % (n / (time.monotonic() - t0)), flush=True)
-EOF
-
 # start_sink N: the kernel sink in B on core 1, accepting N connections
 start_sink() {
 	local i
-	ip netns exec "$B" taskset -c 1 "$PY" "$tmp/k.py" sink 198.18.0.2 5201 "$1" >"$tmp/sink.out" 2>&1 &
+	ip netns exec "$B" taskset -c 1 "$kp" sink 198.18.0.2 5201 "$1" >"$tmp/sink.out" 2>&1 &
 	srvpid=$!
 	for ((i = 0; i < 50; i++)); do
 		grep -q ready "$tmp/sink.out" 2>/dev/null && return 0
@@ -112,6 +83,18 @@ ours() {
 	stop_sink
 	jkey gbps <<<"$out" || echo 0
 }
+# the kernel's sender into the same sink, offloads off on both ends
+same_sink() {
+	local out
+	veth_setup
+	ip -n "$A" addr add 198.18.0.1/24 dev vA
+	ip netns exec "$A" ethtool -K vA tso off gso off gro off >/dev/null
+	ip netns exec "$B" ethtool -K vB tso off gso off gro off >/dev/null
+	start_sink 1 || { echo 0; return; }
+	out=$(ip netns exec "$A" taskset -c 0 "$kp" send 198.18.0.2 5201 "$secs")
+	stop_sink
+	sed -n 's/.*gbps=\([0-9.]*\).*/\1/p' <<<"$out" | grep . || echo 0
+}
 peer() { # variant: Gbit/s from the last line of tcp_iperf3.sh
 	"$peers/tcp_iperf3.sh" "$1" "$secs" 2>&1 | tail -n1 | awk '{print $(NF-1)}'
 }
@@ -122,16 +105,18 @@ echo "# build: $build ($(git rev-parse --short HEAD)), $rounds rounds, $secs s a
 declare -A R
 for ((i = 0; i < rounds; i++)); do
 	R[pp,$i]=$(ours)
+	R[same,$i]=$(same_sink)
 	R[noof,$i]=$(peer nooffload)
 	R[def,$i]=$(peer default)
-	echo "tcp round $i: pktpipe ${R[pp,$i]} Gbit/s, kernel iperf3 nooffload ${R[noof,$i]}, default ${R[def,$i]}"
+	echo "tcp round $i: pktpipe ${R[pp,$i]} Gbit/s, kernel into the same sink ${R[same,$i]}," \
+		"kernel iperf3 nooffload ${R[noof,$i]}, default ${R[def,$i]}"
 done
-for ((i = 0; i < rounds; i++)); do echo "${R[pp,$i]} ${R[noof,$i]} ${R[def,$i]}"; done | "$PY" -c '
+for ((i = 0; i < rounds; i++)); do echo "${R[pp,$i]} ${R[noof,$i]} ${R[def,$i]} ${R[same,$i]}"; done | "$PY" -c '
 import sys, statistics as s
 rows = [tuple(float(x or 0) for x in l.split()) for l in sys.stdin if l.strip()]
 pp = [r[0] for r in rows]
 line = "tcp 1 connection: pktpipe median %.3f Gbit/s" % s.median(pp)
-for k, name in ((1, "kernel_nooffload"), (2, "kernel_default")):
+for k, name in ((3, "kernel_same_sink"), (1, "kernel_nooffload"), (2, "kernel_default")):
     q = sorted(r[0] / r[k] for r in rows if r[k] > 0)
     line += "; %s median %.3f" % (name, s.median([r[k] for r in rows]))
     if q:
@@ -141,7 +126,7 @@ print(line)'
 # request/response: "p50 p99" of each side, rounds alternated
 start_echo() {
 	local i
-	ip netns exec "$B" taskset -c 1 "$rr" server 198.18.0.2 5202 1 >"$tmp/echo.out" 2>&1 &
+	ip netns exec "$B" taskset -c 1 "$kp" server 198.18.0.2 5202 1 >"$tmp/echo.out" 2>&1 &
 	srvpid=$!
 	for ((i = 0; i < 50; i++)); do
 		grep -q ready "$tmp/echo.out" 2>/dev/null && return 0
@@ -166,7 +151,7 @@ rr_kernel() {
 	veth_setup
 	ip -n "$A" addr add 198.18.0.1/24 dev vA
 	start_echo || { echo "0 0"; return; }
-	out=$(ip netns exec "$A" taskset -c 0 "$rr" client 198.18.0.2 5202 "$rr_count" "$rr_size")
+	out=$(ip netns exec "$A" taskset -c 0 "$kp" client 198.18.0.2 5202 "$rr_count" "$rr_size")
 	stop_sink
 	sed -n 's/.*p50_us=\([0-9.]*\) p99_us=\([0-9.]*\).*/\1 \2/p' <<<"$out" | grep . || echo "0 0"
 }
@@ -195,8 +180,9 @@ fi
 veth_setup
 ip -n "$A" addr add 198.18.0.1/24 dev vA
 if start_sink "$conns"; then
-	cps_k=$(ip netns exec "$A" taskset -c 0 "$PY" "$tmp/k.py" client 198.18.0.2 5201 "$conns" 1024)
+	cps_k=$(ip netns exec "$A" taskset -c 0 "$kp" conns 198.18.0.2 5201 "$conns" 1024 |
+		sed -n 's/.*cps=\([0-9.]*\).*/\1/p')
 	stop_sink
 fi
-echo "cps ($conns x 1 KiB, connect..FIN both ways): pktpipe ${cps_pp:-0}/s, kernel python client ${cps_k:-0}/s; pktpipe/kernel $(
+echo "cps ($conns x 1 KiB, connect..FIN both ways): pktpipe ${cps_pp:-0}/s, kernel ${cps_k:-0}/s; pktpipe/kernel $(
 	awk -v a="${cps_pp:-0}" -v b="${cps_k:-0}" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')"

@@ -13,7 +13,7 @@
  * on each connection: send SIZE bytes of the pattern, read SIZE bytes back
  * from an echo server and check them; TCP_NODELAY. Reports the round trip's
  * p50/p99/mean in microseconds (the first 100 of each connection dropped:
- * handshake, cold caches; bench/tcp_rr.c does the same for the kernel).
+ * handshake, cold caches; bench/tcp_kpeer.c does the same for the kernel).
  *
  * Pattern, so any receiver can check every byte: the byte at stream offset
  * k is k % 251 (a prime, so the pattern never lines up with a power-of-two

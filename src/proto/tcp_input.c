@@ -281,9 +281,17 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 
 	ack_update_window(tp, g);
 	if (g->ack == prior_una) {
-		/* duplicate ACK (RFC 5681 2): nothing new, no data, same window */
+		/*
+		 * duplicate ACK (RFC 5681 2): nothing new, no data, same window.
+		 * One that carries SACK blocks counts even when the window
+		 * moved: it reports a segment that arrived out of order (RFC
+		 * 6675 counts those, and Linux counts SACKed segments, not
+		 * equal windows; its receiver announces more window as its
+		 * out-of-order queue grows, so the strict rule would miss
+		 * most of the dupacks a loss makes).
+		 */
 		if (tp->packets_out && !g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN)) &&
-		    tp->snd_wnd == prior_wnd) {
+		    (tp->snd_wnd == prior_wnd || (tp->sack_ok && g->opt.num_sacks))) {
 			if (pp__tcp_nr_dupack(&tp->nr, &tp->cc, g->ack, tp->snd_nxt)) {
 				tp->fast_retrans++;
 				PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->fast_retrans, 1);
