@@ -260,8 +260,8 @@ static void test_names_max_lanes(void **state)
 	assert_int_equal((big.n - n1) % (PP_LANES_MAX - 2), 0);
 	per_lane = (big.n - n1) / (PP_LANES_MAX - 2);
 	assert_int_equal(per_lane % PP_STAGE_MAX, 0);
-	/* stack., pool., nic., qdisc., completion. (18) and tcp. (18) */
-	assert_int_equal(n1 - 3 * per_lane, 36);
+	/* stack., pool., nic., qdisc., completion. (18) and tcp. (21) */
+	assert_int_equal(n1 - 3 * per_lane, 39);
 	assert_true(find(&big, "lane31.completion.drops.neigh_queue_full") >= 0);
 	assert_true(find(&big, "lane32.udp.packets") < 0);
 	for (unsigned int k = 0; k < PP_LANES_MAX; k++)
@@ -289,7 +289,8 @@ static void test_documented_names(void **state)
 		"tcp.in_segs", "tcp.out_segs", "tcp.retrans_segs", "tcp.out_rsts", "tcp.bad_segs",
 		"tcp.rto", "tcp.fast_retrans", "tcp.syn_dropped", "tcp.listen_overflows",
 		"tcp.ooo_dropped", "tcp.rcvq_dropped", "tcp.handoff_dropped",
-		"tcp.ts_paws_rejects", "tcp.timewait_recycled", "tcp.packets", "lane1.tcp.drops",
+		"tcp.ts_paws_rejects", "tcp.timewait_recycled", "tcp.loss_probes",
+		"tcp.sack_recovery", "tcp.reno_recovery", "tcp.packets", "lane1.tcp.drops",
 	};
 	struct nfx *fx = *state;
 

@@ -188,7 +188,11 @@ void pp__rcu_get(void);
 void pp__rcu_put(void);
 void pp__lane_online(void);
 void pp__lane_offline(void);
-/* Wait a little (offline for RCU); *@step_us grows up to 1 ms. */
+/* Wait a little (offline for RCU); *@step_us grows up to 1 ms. A waiter
+ * starts at PP_LANE_NAP_MIN_US and goes back to it whenever the lane did
+ * work: the back-off is for a lane that stays idle, not for one whose
+ * traffic comes in gaps (an ACK-clocked sender waits one RTT at a time). */
+#define PP_LANE_NAP_MIN_US 50u
 void pp__lane_nap(unsigned int *step_us);
 
 /* Cycle counter for stage timing (ns where there is none). */

@@ -117,7 +117,8 @@ uint64_t pp__sock_deadline(uint64_t timeo_ns)
 
 /*
  * One step of a blocking call's wait (cf. sk_wait_event()): run the lane
- * (frames come home, replies arrive), and nap when it had nothing to do.
+ * (frames come home, replies arrive), and nap when it had nothing to do,
+ * the naps growing only while it stays idle.
  * Return: 0 to try again; -EAGAIN for PP_MSG_DONTWAIT or once @deadline (0:
  * none) has passed.
  */
@@ -129,7 +130,9 @@ int pp__sock_wait(struct pp_sock *sk, int flags, uint64_t deadline, unsigned int
 	}
 	if (deadline && pp__now_ns() >= deadline)
 		return -EAGAIN;
-	if (!pp__lane_run(sk->lane))
+	if (pp__lane_run(sk->lane))
+		*step_us = PP_LANE_NAP_MIN_US; /* traffic: stay quick */
+	else
 		pp__lane_nap(step_us);
 	return 0;
 }
@@ -601,7 +604,7 @@ size_t pp__sock_copy_to_iov(const struct pp_skb *skb, const struct msghdr *msg, 
 int pp_poll(struct pp_pollfd *fds, unsigned int n, int timeout_ms)
 {
 	struct pp_lane *l = NULL;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	uint64_t deadline = 0;
 	int ready, err;
 

@@ -449,7 +449,7 @@ int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_m
 	struct pp_lane *l = &st->lanes[lane];
 	uint64_t deadline = pp__now_ns() + (uint64_t)timeout_ms * PP_NSEC_PER_MSEC;
 
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 
 	err = pp__lane_enter(st, l);
 	if (err)
@@ -467,7 +467,7 @@ int pp_lane_flush(struct pp_stack *st, unsigned int lane, unsigned int timeout_m
 			break;
 		}
 		if (moved)
-			step = 50;
+			step = PP_LANE_NAP_MIN_US;
 		else
 			pp__lane_nap(&step);
 	}

@@ -260,7 +260,8 @@ void pp__tcp_purge_queues(struct pp_tcp_sock *tp)
 	}
 	tp->wq_tail = tp->send_head = NULL;
 	tp->wmem_queued = 0;
-	tp->packets_out = tp->retrans_out = 0;
+	tp->packets_out = tp->retrans_out = tp->sacked_out = tp->lost_out = 0;
+	tp->sack_recovery = false;
 	for (struct pp_skb **q = &tp->rq_head; q; q = q == &tp->rq_head ? &tp->ooo_head : NULL) {
 		while ((skb = *q)) {
 			uint32_t ts = pp_skb_truesize(skb);
@@ -337,7 +338,8 @@ void pp__tcp_done(struct pp_tcp_sock *tp)
 		}
 		tp->wq_tail = tp->send_head = NULL;
 		tp->wmem_queued = 0;
-		tp->packets_out = tp->retrans_out = 0;
+		tp->packets_out = tp->retrans_out = tp->sacked_out = tp->lost_out = 0;
+		tp->sack_recovery = false;
 	}
 }
 
@@ -434,7 +436,7 @@ static int tcp_wait_state(struct pp_tcp_sock *tp, unsigned int mask, int flags, 
 {
 	struct pp_sock *sk = &tp->sk;
 	uint64_t deadline = pp__sock_deadline(timeo_ns);
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 
 	while (mask & (1u << tp->state)) {
 		int err = pp__sock_wait(sk, flags, deadline, &step);
@@ -627,7 +629,7 @@ static int tcp_accept(struct pp_sock *sk, struct pp_sock **out)
 {
 	struct pp_tcp_sock *lp = pp_tcp_sk(sk);
 	uint64_t deadline;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	int err;
 
 	if (lp->state != PP_TCP_LISTEN)
@@ -711,7 +713,7 @@ static ssize_t tcp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 	struct pp_tcp_sock *tp = pp_tcp_sk(sk);
 	size_t len = 0, copied = 0, vi = 0, voff = 0;
 	uint64_t deadline = 0;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	int err;
 
 	if (sk->nonblock)
@@ -834,7 +836,7 @@ static ssize_t tcp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 	struct pp_tcp_sock *tp = pp_tcp_sk(sk);
 	size_t want = 0, copied = 0, vi = 0, voff = 0;
 	uint64_t deadline = 0;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	int err = 0;
 
 	if (tp->state == PP_TCP_LISTEN)
@@ -1209,6 +1211,8 @@ static int tcp_getsockopt(struct pp_sock *sk, int level, int name, void *val, so
 		ti.tcpi_snd_mss = tp->mss_cache;
 		ti.tcpi_rcv_mss = tp->rcv_mss;
 		ti.tcpi_unacked = tp->packets_out;
+		ti.tcpi_sacked = tp->sacked_out;
+		ti.tcpi_lost = tp->lost_out;
 		ti.tcpi_retrans = tp->retrans_out;
 		ti.tcpi_rtt = pp__tcp_srtt_us(&tp->rto);
 		ti.tcpi_rttvar = pp__tcp_rttvar_us(&tp->rto);

@@ -242,13 +242,17 @@ static uint32_t clean_rtx_queue(struct pp_tcp_sock *tp, uint32_t ack, uint64_t n
 			break;
 		if (!cb->txcount)
 			break; /* never sent: cannot be acknowledged */
-		if (cb->sacked & PP_TCPCB_RETRANS) {
-			ra->retrans = true;
-			if (tp->retrans_out)
-				tp->retrans_out--;
-		} else if (!ra->sent_us) {
+		if (cb->sacked & PP_TCPCB_RETRANS)
+			ra->retrans = true; /* Karn: no RTT sample from it */
+		else if (!ra->sent_us)
 			ra->sent_us = cb->sent_ns / PP_NSEC_PER_USEC;
-		}
+		/* off the scoreboard */
+		if (cb->sacked & PP_TCPCB_SACKED)
+			tp->sacked_out--;
+		if (cb->sacked & PP_TCPCB_LOST)
+			tp->lost_out--;
+		if (cb->sacked & PP_TCPCB_RTX_OUT)
+			tp->retrans_out--;
 		if (in_flight)
 			acked++;
 		else
@@ -265,6 +269,188 @@ static uint32_t clean_rtx_queue(struct pp_tcp_sock *tp, uint32_t ack, uint64_t n
 	return acked;
 }
 
+/* ---- the SACK scoreboard (RFC 2018, RFC 6675) ---------------------------------------- */
+
+/*
+ * cf. tcp_sacktag_write_queue(): mark the sent originals @g's SACK blocks
+ * cover whole. A block must lie within what is outstanding (cf.
+ * tcp_is_sackblock_valid()); a D-SACK (at or below the cumulative ACK)
+ * reports a duplicate and marks nothing. A SACKed segment has left the
+ * network: it is no longer lost, and its retransmission no longer counts
+ * in flight. Return: segments newly SACKed.
+ *
+ * The walk is linear in the segments outstanding below each block's end,
+ * and runs only for ACKs that carry blocks (a loss episode).
+ */
+static uint32_t sacktag(struct pp_tcp_sock *tp, const struct seg *g)
+{
+	uint32_t newly = 0;
+
+	for (unsigned int i = 0; i < g->opt.num_sacks; i++) {
+		uint32_t start = g->opt.sack[i].start_seq, end = g->opt.sack[i].end_seq;
+
+		if (!pp__tcp_after(end, start) || pp__tcp_before(start, tp->snd_una) ||
+		    pp__tcp_after(end, tp->snd_nxt))
+			continue;
+		for (struct pp_skb *skb = tp->wq_head; skb && skb != tp->send_head; skb = skb->next) {
+			struct pp_tcp_cb *cb = pp__tcp_cb(skb);
+
+			if (!pp__tcp_before(cb->seq, end))
+				break;
+			if (pp__tcp_before(cb->seq, start) || pp__tcp_after(cb->end_seq, end) ||
+			    (cb->sacked & PP_TCPCB_SACKED))
+				continue;
+			cb->sacked |= PP_TCPCB_SACKED;
+			tp->sacked_out++;
+			newly++;
+			if (cb->sent_ns > tp->rack_sent_ns)
+				tp->rack_sent_ns = cb->sent_ns; /* RACK: delivered, sent then */
+			if (cb->sacked & PP_TCPCB_LOST) {
+				cb->sacked &= (uint8_t)~PP_TCPCB_LOST;
+				tp->lost_out--;
+			}
+			if (cb->sacked & PP_TCPCB_RTX_OUT) {
+				cb->sacked &= (uint8_t)~PP_TCPCB_RTX_OUT;
+				tp->retrans_out--;
+			}
+		}
+	}
+	return newly;
+}
+
+/*
+ * Which outstanding segments are lost. Two rules, either suffices:
+ *  - RFC 6675 4 IsLost(): DupThresh SACKed segments above it (cf.
+ *    tcp_mark_head_lost() with reordering at its default of 3);
+ *  - RACK (RFC 8985 6.2, cf. tcp_rack_detect_loss()): it was sent more than
+ *    a reordering window (SRTT/4) before a segment the peer has since
+ *    SACKed. The same rule finds a retransmission that was lost again:
+ *    it stops counting in flight and goes once more.
+ * Marked ones go again from pp__tcp_write_xmit(), as the pipe allows.
+ */
+static void mark_lost(struct pp_tcp_sock *tp)
+{
+	uint64_t reo = (uint64_t)pp__tcp_srtt_us(&tp->rto) * PP_NSEC_PER_USEC / 4;
+	uint64_t rack = tp->rack_sent_ns > reo ? tp->rack_sent_ns - reo : 0;
+	uint32_t above = tp->sacked_out;
+
+	for (struct pp_skb *skb = tp->wq_head; skb && skb != tp->send_head && above;
+	     skb = skb->next) {
+		struct pp_tcp_cb *cb = pp__tcp_cb(skb);
+		bool late = cb->sent_ns < rack;
+
+		if (cb->sacked & PP_TCPCB_SACKED) {
+			above--;
+			continue;
+		}
+		if (cb->sacked & PP_TCPCB_RTX_OUT) {
+			if (late) { /* the retransmission was lost too */
+				cb->sacked &= (uint8_t)~PP_TCPCB_RTX_OUT;
+				tp->retrans_out--;
+			}
+			continue;
+		}
+		if (!(cb->sacked & PP_TCPCB_LOST) && (above >= PP_TCP_DUPTHRESH || late)) {
+			cb->sacked |= PP_TCPCB_LOST;
+			tp->lost_out++;
+		}
+	}
+}
+
+/* A partial ACK in a SACK recovery: the first unacknowledged segment, with
+ * SACKed data above it, is the next hole (as NewReno takes it). */
+static void mark_head_lost(struct pp_tcp_sock *tp)
+{
+	struct pp_skb *skb = tp->wq_head;
+	struct pp_tcp_cb *cb;
+
+	if (!skb || skb == tp->send_head || !tp->sacked_out)
+		return;
+	cb = pp__tcp_cb(skb);
+	if (!(cb->sacked & (PP_TCPCB_LOST | PP_TCPCB_SACKED))) {
+		cb->sacked |= PP_TCPCB_LOST;
+		tp->lost_out++;
+	}
+}
+
+/*
+ * cf. tcp_cwnd_reduction(): Proportional Rate Reduction (RFC 6937, with
+ * its slow-start reduction bound) sets cwnd for what this ACK reports
+ * delivered (@newly: cumulatively ACKed plus newly SACKed), so that
+ * sending goes on during recovery, ACK-clocked, in proportion until the
+ * pipe is down to ssthresh, and the lost ones and new data keep the SACK
+ * news coming; the first segment goes whatever the pipe.
+ */
+static void prr_cwnd(struct pp_tcp_sock *tp, uint32_t newly, bool una_advanced)
+{
+	struct pp_tcp_cc *cc = &tp->cc;
+	uint32_t pipe = pp__tcp_in_flight(tp);
+	int64_t sndcnt;
+
+	if (!newly || !cc->prior_cwnd)
+		return;
+	tp->prr_delivered += newly;
+	if (pipe > cc->ssthresh) {
+		uint64_t d = (uint64_t)cc->ssthresh * tp->prr_delivered + cc->prior_cwnd - 1;
+
+		sndcnt = (int64_t)(d / cc->prior_cwnd) - tp->prr_out;
+	} else {
+		sndcnt = (int64_t)tp->prr_delivered - tp->prr_out;
+		if (sndcnt < newly)
+			sndcnt = newly;
+		if (una_advanced)
+			sndcnt++;
+		if (sndcnt > (int64_t)(cc->ssthresh - pipe))
+			sndcnt = cc->ssthresh - pipe;
+	}
+	if (sndcnt < (tp->prr_out ? 0 : 1))
+		sndcnt = tp->prr_out ? 0 : 1;
+	cc->cwnd = pipe + (uint32_t)sndcnt;
+}
+
+/*
+ * A duplicate ACK, or one with news on the scoreboard, of a connection whose
+ * peer sends SACKs (cf. tcp_fastretrans_alert() with tcp_is_sack()). Enters
+ * recovery once the head is lost by RFC 6675's rule (DupThresh segments
+ * SACKed above it) or DupThresh duplicate ACKs came, as RFC 6582's recover
+ * allows: the head goes at once, whatever the pipe (RFC 6675 5 step 4.3,
+ * and Linux's PRR sends it too); the rest of what is lost follows from
+ * pp__tcp_write_xmit() as the pipe falls below cwnd.
+ */
+static void sack_dupack(struct pp_tcp_sock *tp, uint32_t newly)
+{
+	struct pp_tcp_nr *nr = &tp->nr;
+
+	if (nr->in_recovery) {
+		mark_lost(tp);
+		if (tp->sack_recovery)
+			prr_cwnd(tp, newly, false);
+		return;
+	}
+	if (tp->cc.ca_state == PP_TCP_CA_LOSS)
+		return; /* after an RTO everything not SACKed is marked already */
+	if (nr->dupacks < UINT32_MAX)
+		nr->dupacks++;
+	if (tp->cc.ca_state == PP_TCP_CA_OPEN)
+		pp__tcp_set_ca_state(&tp->cc, PP_TCP_CA_DISORDER);
+	/* RFC 6675 5: no new recovery before HighACK reaches the last
+	 * RecoveryPoint (NewReno's stricter "above it" is for ACKs without
+	 * SACK: with SACK a first loss right at recover would wait for an RTO) */
+	if (pp__tcp_before(tp->snd_una, nr->recover))
+		return;
+	mark_lost(tp);
+	if (!tp->lost_out && nr->dupacks < PP_TCP_DUPTHRESH)
+		return;
+	pp__tcp_sack_enter_recovery(nr, &tp->cc, tp->snd_nxt);
+	tp->sack_recovery = true;
+	tp->prr_delivered = tp->prr_out = 0;
+	tp->fast_retrans++;
+	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->fast_retrans, 1);
+	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->sack_recovery, 1);
+	pp__tcp_retransmit_head(tp);
+	prr_cwnd(tp, newly ? newly : 1, false);
+}
+
 /* Return: false when the segment must be dropped (ACK of unsent data). */
 static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 {
@@ -278,9 +464,12 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 	if (pp__tcp_before(g->ack, prior_una))
 		return true; /* old: its data still counts */
 	uint32_t prior_wnd = tp->snd_wnd;
+	bool sack = tp->sack_ok && g->opt.num_sacks;
 
 	ack_update_window(tp, g);
 	if (g->ack == prior_una) {
+		uint32_t newly = sack ? sacktag(tp, g) : 0;
+
 		/*
 		 * duplicate ACK (RFC 5681 2): nothing new, no data, same window.
 		 * One that carries SACK blocks counts even when the window
@@ -290,11 +479,16 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 		 * out-of-order queue grows, so the strict rule would miss
 		 * most of the dupacks a loss makes).
 		 */
-		if (tp->packets_out && !g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN)) &&
-		    (tp->snd_wnd == prior_wnd || (tp->sack_ok && g->opt.num_sacks))) {
+		if (tp->packets_out && (sack || tp->sacked_out) &&
+		    (newly || (!g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN))))) {
+			sack_dupack(tp, newly);
+			pp__tcp_flush_mark(tp);
+		} else if (tp->packets_out && !g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN)) &&
+			   (tp->snd_wnd == prior_wnd || sack)) {
 			if (pp__tcp_nr_dupack(&tp->nr, &tp->cc, g->ack, tp->snd_nxt)) {
 				tp->fast_retrans++;
 				PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->fast_retrans, 1);
+				PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->reno_recovery, 1);
 				pp__tcp_retransmit_head(tp);
 			}
 			pp__tcp_flush_mark(tp); /* in recovery cwnd grew: new data may go */
@@ -307,6 +501,7 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 
 	tp->snd_una = g->ack;
 	tp->packets_out = tp->packets_out > acked ? tp->packets_out - acked : 0;
+	uint32_t newly = sack ? sacktag(tp, g) : 0;
 	if (tp->tstamp_ok && g->opt.saw_tstamp && g->opt.tsecr) {
 		uint32_t d = pp__tcp_ts_now(now) - (g->opt.tsecr - tp->ts_off);
 
@@ -321,28 +516,44 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 	}
 	tp->retransmits = 0;
 	tp->probes_out = 0;
+	/* cf. tcp_process_tlp_ack(): the probe is answered */
+	if (tp->tlp_out && !pp__tcp_before(g->ack, tp->tlp_high_seq))
+		tp->tlp_out = false;
 	struct pp_tcp_ack_sample as = {.pkts_acked = acked, .rtt_us = sample,
 				       .in_flight = tp->packets_out + acked};
 
 	pp__tcp_pkts_acked(&tp->cc, &as);
-	switch (pp__tcp_nr_ack(&tp->nr, &tp->cc, g->ack, acked, tp->packets_out)) {
-	case PP_TCP_NR_OPEN:
-		if (pp__tcp_is_cwnd_limited(&tp->cc) && acked)
-			pp__tcp_cong_avoid(&tp->cc, g->ack, acked);
-		break;
-	case PP_TCP_NR_PARTIAL_FIRST:
-	case PP_TCP_NR_PARTIAL:
-		pp__tcp_retransmit_head(tp);
-		break;
-	case PP_TCP_NR_FULL:
-		break;
+	if (tp->sack_recovery) {
+		/* RFC 6675: recovery ends when recover is ACKed; until then a
+		 * partial ACK points at the next hole, and the scoreboard at
+		 * the others */
+		if (pp__tcp_sack_recovery_ack(&tp->nr, &tp->cc, g->ack)) {
+			tp->sack_recovery = false;
+		} else {
+			mark_head_lost(tp);
+			mark_lost(tp);
+			prr_cwnd(tp, acked + newly, true);
+		}
+	} else {
+		switch (pp__tcp_nr_ack(&tp->nr, &tp->cc, g->ack, acked, tp->packets_out)) {
+		case PP_TCP_NR_OPEN:
+			if (pp__tcp_is_cwnd_limited(&tp->cc) && acked)
+				pp__tcp_cong_avoid(&tp->cc, g->ack, acked);
+			break;
+		case PP_TCP_NR_PARTIAL_FIRST:
+		case PP_TCP_NR_PARTIAL:
+			pp__tcp_retransmit_head(tp);
+			break;
+		case PP_TCP_NR_FULL:
+			break;
+		}
 	}
-	/* RFC 6298 5.2, 5.3 */
+	/* RFC 6298 5.2, 5.3; the loss probe in its place where one may go */
 	if (!tp->packets_out) {
-		if (tp->rtx_kind == PP_TCP_TIME_RETRANS)
+		if (tp->rtx_kind == PP_TCP_TIME_RETRANS || tp->rtx_kind == PP_TCP_TIME_LOSS_PROBE)
 			pp_timer_cancel(pp__tcp_wheel(tp), &tp->t_rtx);
 	} else {
-		pp__tcp_rearm_rto(tp);
+		pp__tcp_set_xmit_timer(tp);
 	}
 	pp__tcp_flush_mark(tp);
 	return true;
@@ -438,6 +649,78 @@ static void queue_in_order(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_
 		tcp_fin(tp);
 }
 
+/* ---- SACK blocks we send (RFC 2018 4) --------------------------------------------------- */
+
+/* Join [@seq, @end) to block @b if they overlap or touch. */
+static bool sack_extend(struct pp_tcp_sack_block *b, uint32_t seq, uint32_t end)
+{
+	if (pp__tcp_after(seq, b->end_seq) || pp__tcp_after(b->start_seq, end))
+		return false;
+	if (pp__tcp_before(seq, b->start_seq))
+		b->start_seq = seq;
+	if (pp__tcp_after(end, b->end_seq))
+		b->end_seq = end;
+	return true;
+}
+
+/*
+ * cf. tcp_sack_new_ofo_skb() and tcp_sack_maybe_coalesce(): [@seq, @end)
+ * went into the out-of-order queue. The block it extends, or a new one,
+ * goes first (RFC 2018: the first block reports the segment that triggered
+ * the ACK); blocks it joins merge; past PP_TCP_NUM_SACKS the oldest goes
+ * unreported (the sender may send it again, no more).
+ */
+static void sack_new_ofo(struct pp_tcp_sock *tp, uint32_t seq, uint32_t end)
+{
+	struct pp_tcp_sack_block *sp = tp->selective_acks, first = {seq, end};
+	unsigned int n = tp->num_sacks, i;
+
+	for (i = 0; i < n; i++)
+		if (sack_extend(&sp[i], seq, end))
+			break;
+	if (i < n) {
+		first = sp[i];
+		memmove(&sp[1], &sp[0], sizeof(sp[0]) * i);
+		sp[0] = first;
+		for (unsigned int j = 1; j < n;) {
+			if (sack_extend(&sp[0], sp[j].start_seq, sp[j].end_seq)) {
+				memmove(&sp[j], &sp[j + 1], sizeof(sp[0]) * (n - j - 1));
+				n--;
+			} else {
+				j++;
+			}
+		}
+	} else {
+		if (n == PP_TCP_NUM_SACKS)
+			n--;
+		memmove(&sp[1], &sp[0], sizeof(sp[0]) * n);
+		sp[0] = first;
+		n++;
+	}
+	tp->num_sacks = (uint8_t)n;
+}
+
+/* cf. tcp_sack_remove(): blocks the in-order data has reached are done. */
+static void sack_remove(struct pp_tcp_sock *tp)
+{
+	struct pp_tcp_sack_block *sp = tp->selective_acks;
+	unsigned int n = tp->num_sacks;
+
+	if (!tp->ooo_head) {
+		tp->num_sacks = 0;
+		return;
+	}
+	for (unsigned int i = 0; i < n;) {
+		if (!pp__tcp_after(sp[i].end_seq, tp->rcv_nxt)) {
+			memmove(&sp[i], &sp[i + 1], sizeof(sp[0]) * (n - i - 1));
+			n--;
+		} else {
+			i++;
+		}
+	}
+	tp->num_sacks = (uint8_t)n;
+}
+
 /* cf. tcp_ofo_queue(): what the out-of-order queue now continues */
 static void ofo_queue(struct pp_lane *l, struct pp_tcp_sock *tp)
 {
@@ -531,6 +814,8 @@ static void data_queue(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb 
 
 		queue_in_order(l, tp, skb);
 		ofo_queue(l, tp);
+		if (tp->num_sacks)
+			sack_remove(tp);
 		/* cf. __tcp_ack_snd_check(): more than one full segment unacked,
 		 * quick ACKs at the start, a hole filled: ACK now */
 		tp->segs_since_ack++;
@@ -562,6 +847,8 @@ static void data_queue(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_skb 
 	skb->next = *pp;
 	*pp = skb;
 	tp->ooo_bytes += pp_skb_truesize(skb);
+	if (tp->sack_ok)
+		sack_new_ofo(tp, cb->seq, cb->end_seq);
 	/* a duplicate ACK per out-of-order segment, now (not one per burst):
 	 * the sender counts them to find the hole (RFC 5681 4.2) */
 	pp__tcp_send_ack(tp);

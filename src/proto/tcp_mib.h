@@ -27,6 +27,9 @@
 	X(bad_segs, InErrs)		   /* bad header or checksum */             \
 	X(rto, TCPTimeouts)		   /* retransmission timer expiries */      \
 	X(fast_retrans, TCPFastRetrans)	   /* fast retransmits */                   \
+	X(loss_probes, TCPLossProbes)	   /* tail loss probes sent */              \
+	X(sack_recovery, TCPSackRecovery)  /* recoveries driven by SACK */          \
+	X(reno_recovery, TCPRenoRecovery)  /* recoveries by duplicate ACKs alone */ \
 	X(syn_dropped, ListenDrops)	   /* SYNs a listener dropped */            \
 	X(listen_overflows, ListenOverflows) /* accept or SYN queue full */        \
 	X(ooo_dropped, TCPOFODrop)	   /* out-of-order data over the bound */   \

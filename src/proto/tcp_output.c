@@ -95,17 +95,26 @@ static void seg_of(const struct pp_tcp_sock *tp, struct tcp_seg *g, uint32_t seq
 	g->win = 0;
 }
 
-/* Options after the handshake: timestamps when agreed (cf. tcp_established_options()). */
+/* Options after the handshake (cf. tcp_established_options()): timestamps
+ * when agreed; SACK blocks while data waits out of order and the peer
+ * permitted them (as many as fit beside the timestamp). */
 static void seg_opts(const struct pp_tcp_sock *tp, struct tcp_seg *g, uint64_t now_ns)
 {
-	if (tp->tstamp_ok) {
-		struct pp_tcp_opts_tx o = {.ts = true,
-					   .tsval = pp__tcp_ts_now(now_ns) + tp->ts_off,
-					   .tsecr = tp->ts_recent};
-		int n = pp__tcp_established_options(g->opt, &o);
+	struct pp_tcp_opts_tx o = {.ts = tp->tstamp_ok};
+	int n;
 
-		g->optlen = (uint8_t)(n > 0 ? n : 0);
+	if (tp->tstamp_ok) {
+		o.tsval = pp__tcp_ts_now(now_ns) + tp->ts_off;
+		o.tsecr = tp->ts_recent;
 	}
+	if (tp->sack_ok && tp->num_sacks) {
+		o.num_sacks = tp->num_sacks;
+		memcpy(o.sack, tp->selective_acks, sizeof(o.sack[0]) * tp->num_sacks);
+	}
+	if (!o.ts && !o.num_sacks)
+		return;
+	n = pp__tcp_established_options(g->opt, &o);
+	g->optlen = (uint8_t)(n > 0 ? n : 0);
 }
 
 /* Send a burst of built segments down (cf. ip_queue_xmit() per segment). */
@@ -281,6 +290,56 @@ static inline bool minshall_check(const struct pp_tcp_sock *tp)
 	return pp__tcp_after(tp->pushed_seq, tp->snd_una);
 }
 
+/*
+ * cf. tcp_xmit_retransmit_queue(): what the scoreboard takes as lost and
+ * has no retransmission in flight goes again, oldest first, while the pipe
+ * is below cwnd (RFC 6675 5 step (C), NextSeg() rule 1). Each goes into
+ * @out after the @nout already there. Return: the new count in @out.
+ */
+static uint16_t xmit_retransmit_queue(struct pp_tcp_sock *tp, struct pp_skb **out, uint16_t nout,
+				      uint64_t now, uint32_t *room, uint32_t *sent)
+{
+	struct pp_sock *sk = &tp->sk;
+	struct pp_lane *l = sk->lane;
+	uint64_t broom;
+
+	for (struct pp_skb *skb = tp->wq_head; skb && skb != tp->send_head; skb = skb->next) {
+		struct pp_tcp_cb *cb = pp__tcp_cb(skb);
+
+		if (tp->lost_out <= tp->retrans_out)
+			break; /* every lost one is on its way again */
+		if ((cb->sacked & (PP_TCPCB_LOST | PP_TCPCB_RTX_OUT | PP_TCPCB_SACKED)) != PP_TCPCB_LOST)
+			continue;
+		if (pp__tcp_in_flight(tp) >= tp->cc.cwnd) {
+			tp->cc.is_cwnd_limited = true;
+			break;
+		}
+		if (pp__sock_wmem(sk) >= PP_TCP_LIMIT_OUTPUT_BYTES || *room <= nout) {
+			pp__tcp_tsq_mark(tp);
+			break;
+		}
+		struct pp_skb *c = tcp_transmit_skb(tp, skb, now);
+
+		if (!c) {
+			pp__tcp_tsq_mark(tp);
+			break;
+		}
+		cb->sacked |= PP_TCPCB_RTX_OUT | PP_TCPCB_RETRANS;
+		tp->retrans_out++;
+		tp->prr_out++;
+		tp->total_retrans++;
+		PP_STAT_ADD(pp__tcp_mib(l)->retrans_segs, 1);
+		(*sent)++;
+		out[nout++] = c;
+		if (nout == PP_TCP_XMIT_BURST) {
+			tcp_out(l, out, nout);
+			nout = 0;
+			*room = pp__sock_tx_room(l, &broom);
+		}
+	}
+	return nout;
+}
+
 uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 {
 	struct pp_sock *sk = &tp->sk;
@@ -295,12 +354,17 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 	if (tp->state == PP_TCP_SYN_SENT || tp->state == PP_TCP_LISTEN || tp->done)
 		return 0;
 	tp->cc.is_cwnd_limited = false;
+	if (tp->lost_out > tp->retrans_out)
+		nout = xmit_retransmit_queue(tp, out, nout, now, &room, &sent);
 	while (tp->send_head) {
 		struct pp_skb *skb = tp->send_head;
 		struct pp_tcp_cb *cb = pp__tcp_cb(skb);
-		uint32_t in_flight = tp->packets_out;
 
-		if (in_flight >= tp->cc.cwnd) {
+		/* holes first: no new data while a lost segment waits (RFC
+		 * 6675 NextSeg() rules 1 and 3) */
+		if (tp->lost_out > tp->retrans_out)
+			break;
+		if (pp__tcp_in_flight(tp) >= tp->cc.cwnd) {
 			tp->cc.is_cwnd_limited = true;
 			break;
 		}
@@ -340,12 +404,6 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 			break;
 		}
 		out[nout++] = c;
-		if (cb->txcount > 1) {
-			/* sent again after an RTO (go-back-N) */
-			tp->total_retrans++;
-			tp->retrans_out++;
-			PP_STAT_ADD(pp__tcp_mib(l)->retrans_segs, 1);
-		}
 		if (skb->len < mss)
 			tp->pushed_seq = cb->end_seq;
 		/* cf. tcp_event_new_data_sent() */
@@ -355,6 +413,7 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 		if (!tp->packets_out)
 			tp->rto_start_ns = now;
 		tp->packets_out++;
+		tp->prr_out++;
 		sent++;
 		if (tp->packets_out > tp->cc.max_packets_out)
 			tp->cc.max_packets_out = tp->packets_out;
@@ -365,12 +424,29 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 		}
 	}
 	tcp_out(l, out, nout);
-	if (sent && (!pp_timer_pending(&tp->t_rtx) || tp->rtx_kind != PP_TCP_TIME_RETRANS))
+	/* cf. tcp_write_xmit()'s tcp_schedule_loss_probe(): a probe after new
+	 * data where one may go; else the RTO, unless one is running (RFC
+	 * 6298 5.1: it is not restarted by sending) */
+	if (sent && !pp__tcp_schedule_loss_probe(tp) &&
+	    (!pp_timer_pending(&tp->t_rtx) || tp->rtx_kind != PP_TCP_TIME_RETRANS))
 		pp__tcp_rearm_rto(tp);
 	/* nothing in flight and the window shut: the persist timer probes it */
 	if (blocked_wnd && !tp->packets_out && !pp_timer_pending(&tp->t_rtx))
 		pp__tcp_arm_probe0(tp);
 	return sent;
+}
+
+int pp__tcp_retransmit_skb(struct pp_tcp_sock *tp, struct pp_skb *skb)
+{
+	struct pp_skb *c = tcp_transmit_skb(tp, skb, pp__now_ns());
+
+	if (!c)
+		return -ENOBUFS;
+	pp__tcp_cb(skb)->sacked |= PP_TCPCB_RETRANS;
+	tp->total_retrans++;
+	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
+	tcp_out(tp->sk.lane, &c, 1);
+	return 0;
 }
 
 int pp__tcp_retransmit_head(struct pp_tcp_sock *tp)
@@ -385,11 +461,18 @@ int pp__tcp_retransmit_head(struct pp_tcp_sock *tp)
 		return -ENOBUFS;
 	struct pp_tcp_cb *cb = pp__tcp_cb(skb);
 
-	if (!(cb->sacked & PP_TCPCB_RETRANS)) {
-		cb->sacked |= PP_TCPCB_RETRANS;
+	/* on the scoreboard: lost, and on its way again */
+	if (!(cb->sacked & PP_TCPCB_LOST)) {
+		cb->sacked |= PP_TCPCB_LOST;
+		tp->lost_out++;
+	}
+	if (!(cb->sacked & PP_TCPCB_RTX_OUT)) {
+		cb->sacked |= PP_TCPCB_RTX_OUT;
 		tp->retrans_out++;
 	}
+	cb->sacked |= PP_TCPCB_RETRANS;
 	tp->total_retrans++;
+	tp->prr_out++;
 	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
 	tcp_out(tp->sk.lane, &c, 1);
 	return 0;

@@ -94,6 +94,8 @@ enum pp_tcp_state {
 #define PP_TCP_LIMIT_OUTPUT_BYTES (256u * 1024u)
 /* segments one tcp_write_xmit() call sends in a burst */
 #define PP_TCP_XMIT_BURST 32u
+/* TCP_TIMEOUT_MIN: what a loss probe adds to 2 SRTT with more than one segment out */
+#define PP_TCP_TLP_MIN_US 2000u
 /* segments one lane hands another before the other drains them */
 #define PP_TCP_HANDOFF_RING 1024u
 /* headroom of an original and of a transmit copy: Ethernet + IPv4 + TCP
@@ -119,7 +121,10 @@ struct pp_tcp_cb {
 	uint16_t txcount;	/* transmissions so far */
 	uint32_t ts_first;	/* original: tsval of its first transmission */
 };
-#define PP_TCPCB_RETRANS 0x01	/* sent more than once (TCPCB_EVER_RETRANS) */
+#define PP_TCPCB_RETRANS 0x01	/* sent more than once (TCPCB_EVER_RETRANS): Karn */
+#define PP_TCPCB_SACKED 0x02	/* the peer SACKed it (TCPCB_SACKED_ACKED) */
+#define PP_TCPCB_LOST 0x04	/* taken as lost (TCPCB_LOST): to be sent again */
+#define PP_TCPCB_RTX_OUT 0x08	/* a retransmission of it is in flight (TCPCB_SACKED_RETRANS) */
 
 static inline struct pp_tcp_cb *pp__tcp_cb(const struct pp_skb *skb)
 {
@@ -172,8 +177,18 @@ struct pp_tcp_sock {
 	/* write queue: originals, oldest first; send_head the first not yet sent */
 	struct pp_skb *wq_head, *wq_tail, *send_head;
 	uint32_t wmem_queued;		/* truesize of the originals */
+	/* the scoreboard (cf. tcp_sock's packets_out, sacked_out, lost_out,
+	 * retrans_out): counts of sent, not cumulatively ACKed originals */
 	uint32_t packets_out;		/* segments sent and not acknowledged */
-	uint32_t retrans_out;		/* of which retransmitted and not acknowledged */
+	uint32_t sacked_out;		/* of which SACKed (PP_TCPCB_SACKED) */
+	uint32_t lost_out;		/* of which taken as lost (PP_TCPCB_LOST) */
+	uint32_t retrans_out;		/* of which a retransmission is in flight (PP_TCPCB_RTX_OUT) */
+	bool sack_recovery;		/* nr.in_recovery was entered by SACK (RFC 6675) */
+	uint32_t prr_delivered;		/* PRR (RFC 6937): delivered since recovery began */
+	uint32_t prr_out;		/* PRR: sent since recovery began */
+	bool tlp_out;			/* a tail loss probe is out, unanswered (tlp_high_seq != 0) */
+	uint32_t tlp_high_seq;		/* snd_nxt when it went */
+	uint64_t rack_sent_ns;		/* latest send time of a segment the peer SACKed (RACK) */
 	uint32_t unacked_bytes;		/* received data not yet acknowledged (rcv_nxt - rcv_wup basis) */
 	uint32_t segs_since_ack;
 	/* receive queue (in order, payload only) and out-of-order queue (by seq) */
@@ -181,6 +196,10 @@ struct pp_tcp_sock {
 	uint32_t rq_off;		/* bytes of rq_head already read */
 	struct pp_skb *ooo_head;
 	uint32_t ooo_bytes;		/* truesize held out of order */
+	/* SACK blocks we send (cf. tp->selective_acks): what the out-of-order
+	 * queue holds, most recently changed first */
+	struct pp_tcp_sack_block selective_acks[PP_TCP_NUM_SACKS];
+	uint8_t num_sacks;
 	/* congestion control, recovery, RTO */
 	struct pp_tcp_cc cc;
 	struct pp_tcp_nr nr;
@@ -213,8 +232,18 @@ static inline struct pp_tcp_sock *pp_tcp_sk(struct pp_sock *sk)
 	return (struct pp_tcp_sock *)sk;
 }
 
+/* cf. tcp_packets_in_flight(): RFC 6675's pipe, in segments: sent, minus
+ * what left the network (SACKed) or is taken as lost, plus retransmissions
+ * of those in flight. */
+static inline uint32_t pp__tcp_in_flight(const struct pp_tcp_sock *tp)
+{
+	uint32_t gone = tp->sacked_out + tp->lost_out;
+
+	return (tp->packets_out > gone ? tp->packets_out - gone : 0) + tp->retrans_out;
+}
+
 /* What t_rtx is armed for (cf. ICSK_TIME_*) */
-enum { PP_TCP_TIME_RETRANS = 1, PP_TCP_TIME_PROBE0 = 3 };
+enum { PP_TCP_TIME_RETRANS = 1, PP_TCP_TIME_PROBE0 = 3, PP_TCP_TIME_LOSS_PROBE = 5 };
 
 /*
  * Per-lane TCP state: the sockets a receive burst touched (their ACKs and
@@ -317,6 +346,15 @@ void pp__tcp_flush_lane(struct pp_lane *l);
 void pp__tcp_timers_init(struct pp_tcp_sock *tp);
 void pp__tcp_timers_cancel(struct pp_tcp_sock *tp);
 void pp__tcp_rearm_rto(struct pp_tcp_sock *tp);
+/* cf. tcp_set_xmit_timer(): a tail loss probe (RFC 8985 7) where one may
+ * go, else the RTO. */
+void pp__tcp_set_xmit_timer(struct pp_tcp_sock *tp);
+/* Arm the loss probe if one may go (cf. tcp_schedule_loss_probe()). Return:
+ * true if armed (it replaces a running RTO). */
+bool pp__tcp_schedule_loss_probe(struct pp_tcp_sock *tp);
+/* Send @skb (sent before, not acknowledged) again now, outside the
+ * scoreboard's accounting (a loss probe). Return: 0 or -ENOBUFS. */
+int pp__tcp_retransmit_skb(struct pp_tcp_sock *tp, struct pp_skb *skb);
 void pp__tcp_arm_probe0(struct pp_tcp_sock *tp);
 void pp__tcp_arm_delack(struct pp_tcp_sock *tp);
 void pp__tcp_arm_keepalive(struct pp_tcp_sock *tp);

@@ -16,21 +16,48 @@ void pp__tcp_nr_init(struct pp_tcp_nr *nr, uint32_t iss)
 	nr->partial_seen = false;
 }
 
-/* RFC 5681 3.2 steps 2-3 with RFC 6582's recover; cf. tcp_enter_recovery() */
-static void nr_enter(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t snd_nxt)
+/* cf. tcp_enter_recovery(): ssthresh falls; cwnd = ssthresh + @extra */
+static void recovery_enter(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t snd_nxt,
+			   uint32_t extra)
 {
 	uint64_t cwnd;
 
 	cc->prior_ssthresh = pp__tcp_current_ssthresh(cc);
 	cc->prior_cwnd = cc->cwnd;
 	cc->ssthresh = cc->ops->ssthresh(cc);
-	cwnd = (uint64_t)cc->ssthresh + PP_TCP_DUPTHRESH;
+	cwnd = (uint64_t)cc->ssthresh + extra;
 	cc->cwnd = cwnd < cc->cwnd_clamp ? (uint32_t)cwnd : cc->cwnd_clamp;
 	cc->cwnd_cnt = 0;
 	nr->recover = snd_nxt;
 	nr->in_recovery = true;
 	nr->partial_seen = false;
 	pp__tcp_set_ca_state(cc, PP_TCP_CA_RECOVERY);
+}
+
+/* RFC 5681 3.2 steps 2-3 with RFC 6582's recover */
+static void nr_enter(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t snd_nxt)
+{
+	recovery_enter(nr, cc, snd_nxt, PP_TCP_DUPTHRESH);
+}
+
+void pp__tcp_sack_enter_recovery(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t snd_nxt)
+{
+	recovery_enter(nr, cc, snd_nxt, 0);
+}
+
+bool pp__tcp_sack_recovery_ack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t ack)
+{
+	nr->dupacks = 0;
+	if (!nr->in_recovery || pp__tcp_before(ack, nr->recover))
+		return false;
+	cc->cwnd = cc->ssthresh < cc->cwnd_clamp ? cc->ssthresh : cc->cwnd_clamp;
+	if (!cc->cwnd)
+		cc->cwnd = 1;
+	cc->cwnd_cnt = 0;
+	nr->in_recovery = false;
+	nr->partial_seen = false;
+	pp__tcp_set_ca_state(cc, PP_TCP_CA_OPEN);
+	return true;
 }
 
 bool pp__tcp_nr_dupack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t ack,

@@ -122,4 +122,23 @@ enum pp_tcp_nr_verdict pp__tcp_nr_ack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc
 void pp__tcp_cc_enter_loss(struct pp_tcp_cc *cc, struct pp_tcp_nr *nr, uint32_t snd_una,
 			   uint32_t snd_nxt, uint32_t in_flight, uint32_t retransmits);
 
+/**
+ * pp__tcp_sack_enter_recovery() - loss recovery driven by SACK (RFC 6675 5
+ * step 4): prior_cwnd and prior_ssthresh saved, ssthresh = ops->ssthresh,
+ * cwnd = ssthresh (no inflation: the pipe the caller computes counts what
+ * the SACKs say left the network), recover = @snd_nxt, state Recovery.
+ * Return: nothing.
+ * Context: the connection's lane.
+ */
+void pp__tcp_sack_enter_recovery(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t snd_nxt);
+
+/**
+ * pp__tcp_sack_recovery_ack() - an ACK of new data to @ack during a SACK
+ * recovery: at or past recover it ends (cwnd = ssthresh, cf.
+ * tcp_end_cwnd_reduction(); state Open). The duplicate ACK count restarts.
+ * Return: true if the recovery ended.
+ * Context: the connection's lane.
+ */
+bool pp__tcp_sack_recovery_ack(struct pp_tcp_nr *nr, struct pp_tcp_cc *cc, uint32_t ack);
+
 #endif /* PP_PROTO_TCP_RECOVERY_H */

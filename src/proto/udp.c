@@ -292,7 +292,7 @@ static ssize_t udp_sendmsg(struct pp_sock *sk, const struct msghdr *msg, int fla
 	uint32_t daddr;
 	uint16_t dport;
 	size_t len = 0;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	int err;
 
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
@@ -632,7 +632,7 @@ static ssize_t udp_recvmsg(struct pp_sock *sk, struct msghdr *msg, int flags)
 {
 	struct pp_udp_sock *up = pp_udp_sk(sk);
 	struct pp_skb *skb;
-	unsigned int step = 50;
+	unsigned int step = PP_LANE_NAP_MIN_US;
 	uint64_t deadline = 0;
 
 	if (!sk->hashed)
