@@ -30,6 +30,11 @@
  * min(ssthresh, FlightSize + 1)), which never bursts when little is in
  * flight at the end of recovery.
  *
+ * A peer that sends SACK blocks gets the SACK recovery instead (RFC 6675,
+ * in tcp_input.c with its scoreboard and PRR): its entry and end are here
+ * too (pp__tcp_sack_enter_recovery(), pp__tcp_sack_recovery_ack()); the
+ * NewReno path stays for peers that send none.
+ *
  * Concurrency: the connection's lane only.
  */
 #ifndef PP_PROTO_TCP_RECOVERY_H
