@@ -57,18 +57,8 @@ cp -r ../shared/peers/. "$peers/" && chmod -R u+w "$peers"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 # start_sink N: the kernel sink in B on core 1, accepting N connections
-start_sink() {
-	local i
-	ip netns exec "$B" taskset -c 1 "$kp" sink 198.18.0.2 5201 "$1" >"$tmp/sink.out" 2>&1 &
-	srvpid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q ready "$tmp/sink.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tcp.sh: the kernel sink did not start: $(cat "$tmp/sink.out")" >&2
-	return 1
-}
-stop_sink() { kill "$srvpid" 2>/dev/null; wait "$srvpid" 2>/dev/null; srvpid=; }
+start_sink() { kpeer_start "$tmp/sink.out" "$kp" sink 198.18.0.2 5201 "${1:-1}"; }
+stop_sink() { kpeer_stop; }
 jkey() { "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
 
 # ours: Gbit/s of one connection for SECS seconds ("0" and the reason on
@@ -124,17 +114,7 @@ for k, name in ((3, "kernel_same_sink"), (1, "kernel_nooffload"), (2, "kernel_de
 print(line)'
 
 # request/response: "p50 p99" of each side, rounds alternated
-start_echo() {
-	local i
-	ip netns exec "$B" taskset -c 1 "$kp" server 198.18.0.2 5202 1 >"$tmp/echo.out" 2>&1 &
-	srvpid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q ready "$tmp/echo.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tcp.sh: the kernel echo server did not start: $(cat "$tmp/echo.out")" >&2
-	return 1
-}
+start_echo() { kpeer_start "$tmp/echo.out" "$kp" server 198.18.0.2 5202 1; }
 rr_ours() {
 	local out
 	veth_setup

@@ -54,18 +54,8 @@ table netdev pploss {
 }
 NFT
 }
-start_sink() {
-	local i
-	ip netns exec "$B" taskset -c 1 "$kp" sink 198.18.0.2 5201 1 >"$tmp/sink.out" 2>&1 &
-	srvpid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q ready "$tmp/sink.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tcp_loss.sh: the sink did not start" >&2
-	return 1
-}
-stop_sink() { kill "$srvpid" 2>/dev/null; wait "$srvpid" 2>/dev/null; srvpid=; }
+start_sink() { kpeer_start "$tmp/sink.out" "$kp" sink 198.18.0.2 5201 "${1:-1}"; }
+stop_sink() { kpeer_stop; }
 ours() { # PERCENT -> "Gbit/s retransmits rto"
 	local out
 	lossy "$1"

@@ -22,3 +22,20 @@ veth_setup() { # [QUEUES]
 
 # Packets the kernel peer's vB has received so far.
 veth_rx_packets() { ip netns exec "$B" cat /sys/class/net/vB/statistics/rx_packets; }
+
+# kpeer_start OUT CMD...: CMD (a kernel-side peer that prints "ready" once
+# it listens) in $B on core 1, its output in OUT; waits up to 5 s for
+# "ready". Sets srvpid; kpeer_stop ends it.
+kpeer_start() {
+	local out=$1 i
+	shift
+	ip netns exec "$B" taskset -c 1 "$@" >"$out" 2>&1 &
+	srvpid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q ready "$out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "$(basename "$0"): the kernel peer did not start: $(cat "$out")" >&2
+	return 1
+}
+kpeer_stop() { kill "$srvpid" 2>/dev/null; wait "$srvpid" 2>/dev/null; srvpid=; }
