@@ -1356,6 +1356,10 @@ void pp__tcp_fini(struct pp_stack *st)
 			while (r && (skb = pp_ring_dequeue(r)))
 				pp_stage_drop(&st->lanes[i].s_rx, skb, PP_DROP_SHUTDOWN);
 		}
+	/* sockets released before (orphans done, closed children) are freed
+	 * by their RCU callbacks first: the walk below must not meet one
+	 * half-freed (TSan saw the walk read a socket a callback was freeing) */
+	pp__sock_rcu_barrier(st);
 	pp__rcu_get();
 	pp__lane_online();
 	pthread_mutex_lock(&st->ctl_lock);
