@@ -71,6 +71,7 @@ ours() {
 		--dst 198.18.0.2:5201 --seconds "$secs" --json 2>"$tmp/send.err")
 	[[ $? -eq 0 ]] || echo "tcp.sh: pp-tcpsend: $(tail -n2 "$tmp/send.err" | tr '\n' ' ')" >&2
 	stop_sink
+	jkey retransmits <<<"$out" >"$tmp/rtx" || echo "?" >"$tmp/rtx"
 	jkey gbps <<<"$out" || echo 0
 }
 # the kernel's sender into the same sink, offloads off on both ends
@@ -95,10 +96,11 @@ echo "# build: $build ($(git rev-parse --short HEAD)), $rounds rounds, $secs s a
 declare -A R
 for ((i = 0; i < rounds; i++)); do
 	R[pp,$i]=$(ours)
+	rtx=$(cat "$tmp/rtx")
 	R[same,$i]=$(same_sink)
 	R[noof,$i]=$(peer nooffload)
 	R[def,$i]=$(peer default)
-	echo "tcp round $i: pktpipe ${R[pp,$i]} Gbit/s, kernel into the same sink ${R[same,$i]}," \
+	echo "tcp round $i: pktpipe ${R[pp,$i]} Gbit/s ($rtx retransmits), kernel into the same sink ${R[same,$i]}," \
 		"kernel iperf3 nooffload ${R[noof,$i]}, default ${R[def,$i]}"
 done
 for ((i = 0; i < rounds; i++)); do echo "${R[pp,$i]} ${R[noof,$i]} ${R[def,$i]} ${R[same,$i]}"; done | "$PY" -c '
