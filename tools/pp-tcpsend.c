@@ -588,13 +588,15 @@ static void print_report(const struct cfg *c, const struct tool_stats *s, const 
 	double cps = secs > 0 ? t->conns_ok / secs : 0;
 	uint64_t retrans = tool_stat(s, "tcp.retrans_segs");
 	uint64_t rto = tool_stat(s, "tcp.rto");
+	uint64_t fast = tool_stat(s, "tcp.fast_retrans"), probes = tool_stat(s, "tcp.loss_probes");
 
 	if (c->json) {
 		printf("{\"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"gbps\": %.4f, \"conns\": %u, "
 		       "\"conns_asked\": %u, \"conns_per_second\": %.1f, \"received\": %" PRIu64
-		       ", \"retransmits\": %" PRIu64 ", \"rto\": %" PRIu64 ", \"tcpi\": ",
+		       ", \"retransmits\": %" PRIu64 ", \"rto\": %" PRIu64 ", \"fast_retrans\": %" PRIu64
+		       ", \"loss_probes\": %" PRIu64 ", \"tcpi\": ",
 		       t->sent, secs, gbps, t->conns_ok, c->conns * c->lanes, cps, t->back, retrans,
-		       rto);
+		       rto, fast, probes);
 		if (t->have_ti)
 			printf("{\"total_retrans\": %" PRIu64 ", \"state\": %u, \"rtt_us\": %u, "
 			       "\"snd_cwnd\": %u, \"snd_mss\": %u}",
@@ -631,7 +633,8 @@ static void print_report(const struct cfg *c, const struct tool_stats *s, const 
 	if (c->rr_size)
 		printf("rr: %u-byte round trips: %zu samples, p50 %.2f us, p99 %.2f us, mean %.2f us\n",
 		       c->rr_size, t->nrtt, t->p50, t->p99, t->mean);
-	printf("tcp: retransmits %" PRIu64 ", rto %" PRIu64, retrans, rto);
+	printf("tcp: retransmits %" PRIu64 ", rto %" PRIu64 ", fast %" PRIu64 ", loss probes %" PRIu64,
+	       retrans, rto, fast, probes);
 	if (t->have_ti)
 		printf("; TCP_INFO total_retrans %" PRIu64 ", last rtt %u us, cwnd %u, mss %u",
 		       t->tcpi_retrans, t->ti.tcpi_rtt, t->ti.tcpi_snd_cwnd, t->ti.tcpi_snd_mss);

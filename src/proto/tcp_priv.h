@@ -94,8 +94,13 @@ enum pp_tcp_state {
 #define PP_TCP_LIMIT_OUTPUT_BYTES (256u * 1024u)
 /* segments one tcp_write_xmit() call sends in a burst */
 #define PP_TCP_XMIT_BURST 32u
-/* TCP_TIMEOUT_MIN: what a loss probe adds to 2 SRTT with more than one segment out */
+/* A loss probe waits 2 SRTT plus TCP_TIMEOUT_MIN (2 ms) with more than one
+ * segment out (cf. tcp_schedule_loss_probe()), and never less than
+ * PP_TCP_TLP_FLOOR_US, the original TLP's max(2 SRTT, 10 ms): on this VM the
+ * kernel's receiver sometimes answers nothing for 7-12 ms on a clean link,
+ * and a probe then is a spurious retransmission. */
 #define PP_TCP_TLP_MIN_US 2000u
+#define PP_TCP_TLP_FLOOR_US 10000u
 /* segments one lane hands another before the other drains them */
 #define PP_TCP_HANDOFF_RING 1024u
 /* headroom of an original and of a transmit copy: Ethernet + IPv4 + TCP
