@@ -124,9 +124,6 @@ struct pp_stack {
 	struct pp__sock_slab *slabs[PP_SOCK_TYPES];
 	struct pp_udp_table *udp;
 	struct pp_tcp_table *tcp;
-	/* sockets handed to pp__sock_release() whose RCU callback has not run
-	 * yet: teardown waits for zero (our rcu_barrier(), see sock.c) */
-	_Atomic uint64_t sock_rcu_pending;
 	/* IPv4 protocol demux (cf. inet_protos[]): const after create */
 	const struct pp_inet_protocol *inet_protos[256];
 	const struct pp_inet_protocol *inet_list[8];
@@ -135,6 +132,9 @@ struct pp_stack {
 	 * by whichever lane finds them spent */
 	_Atomic int32_t icmp_credit;
 	_Atomic uint64_t icmp_stamp;	/* ns of the last refill */
+	/* sockets handed to pp__sock_release() whose RCU callback has not run
+	 * yet: teardown waits for zero (our rcu_barrier(), see sock.c) */
+	_Atomic uint64_t sock_rcu_pending;
 };
 
 /* stack.c: a lane of the stack on the runtime */
