@@ -1374,6 +1374,5 @@ void pp__tcp_fini(struct pp_stack *st)
 		pp__tcp_purge_queues(pp_tcp_sk(sk));
 		pp__sock_wfree(sk, 1);
 	}
-	pp__sock_rcu_barrier(st); /* orphans released before: their callbacks ran */
 	pp__rcu_put();
 }

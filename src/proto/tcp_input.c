@@ -246,13 +246,7 @@ static uint32_t clean_rtx_queue(struct pp_tcp_sock *tp, uint32_t ack, uint64_t n
 			ra->retrans = true; /* Karn: no RTT sample from it */
 		else if (!ra->sent_us)
 			ra->sent_us = cb->sent_ns / PP_NSEC_PER_USEC;
-		/* off the scoreboard */
-		if (cb->sacked & PP_TCPCB_SACKED)
-			tp->sacked_out--;
-		if (cb->sacked & PP_TCPCB_LOST)
-			tp->lost_out--;
-		if (cb->sacked & PP_TCPCB_RTX_OUT)
-			tp->retrans_out--;
+		pp__tcp_sb_unmark(tp, cb, PP_TCPCB_SCOREBOARD);
 		if (in_flight)
 			acked++;
 		else
@@ -300,19 +294,11 @@ static uint32_t sacktag(struct pp_tcp_sock *tp, const struct seg *g)
 			if (pp__tcp_before(cb->seq, start) || pp__tcp_after(cb->end_seq, end) ||
 			    (cb->sacked & PP_TCPCB_SACKED))
 				continue;
-			cb->sacked |= PP_TCPCB_SACKED;
-			tp->sacked_out++;
+			pp__tcp_sb_mark(tp, cb, PP_TCPCB_SACKED);
+			pp__tcp_sb_unmark(tp, cb, PP_TCPCB_LOST | PP_TCPCB_RTX_OUT);
 			newly++;
 			if (cb->sent_ns > tp->rack_sent_ns)
 				tp->rack_sent_ns = cb->sent_ns; /* RACK: delivered, sent then */
-			if (cb->sacked & PP_TCPCB_LOST) {
-				cb->sacked &= (uint8_t)~PP_TCPCB_LOST;
-				tp->lost_out--;
-			}
-			if (cb->sacked & PP_TCPCB_RTX_OUT) {
-				cb->sacked &= (uint8_t)~PP_TCPCB_RTX_OUT;
-				tp->retrans_out--;
-			}
 		}
 	}
 	return newly;
@@ -344,16 +330,12 @@ static void mark_lost(struct pp_tcp_sock *tp)
 			continue;
 		}
 		if (cb->sacked & PP_TCPCB_RTX_OUT) {
-			if (late) { /* the retransmission was lost too */
-				cb->sacked &= (uint8_t)~PP_TCPCB_RTX_OUT;
-				tp->retrans_out--;
-			}
+			if (late) /* the retransmission was lost too */
+				pp__tcp_sb_unmark(tp, cb, PP_TCPCB_RTX_OUT);
 			continue;
 		}
-		if (!(cb->sacked & PP_TCPCB_LOST) && (above >= PP_TCP_DUPTHRESH || late)) {
-			cb->sacked |= PP_TCPCB_LOST;
-			tp->lost_out++;
-		}
+		if (above >= PP_TCP_DUPTHRESH || late)
+			pp__tcp_sb_mark(tp, cb, PP_TCPCB_LOST);
 	}
 }
 
@@ -367,10 +349,8 @@ static void mark_head_lost(struct pp_tcp_sock *tp)
 	if (!skb || skb == tp->send_head || !tp->sacked_out)
 		return;
 	cb = pp__tcp_cb(skb);
-	if (!(cb->sacked & (PP_TCPCB_LOST | PP_TCPCB_SACKED))) {
-		cb->sacked |= PP_TCPCB_LOST;
-		tp->lost_out++;
-	}
+	if (!(cb->sacked & PP_TCPCB_SACKED))
+		pp__tcp_sb_mark(tp, cb, PP_TCPCB_LOST);
 }
 
 /*
@@ -466,6 +446,23 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 	uint32_t prior_wnd = tp->snd_wnd;
 	bool sack = tp->sack_ok && g->opt.num_sacks;
 
+	/* cf. tcp_process_tlp_ack() and RACK's reo_wnd_mult (RFC 8985 6.2): a
+	 * duplicate ACK whose D-SACK (RFC 2883: a first block at or below the
+	 * cumulative ACK) is the last probe's segment says the original had
+	 * arrived and been ACKed already: the peer was only slow, the probe
+	 * spurious. The next probe waits twice as long, up to the RTO's
+	 * minimum, so a peer that stalls does not draw a retransmission each
+	 * time. (When the probe's answer moves the cumulative ACK, its D-SACK
+	 * means the flight's ACK was lost: the probe was what recovered it.) */
+	if (sack && g->ack == prior_una && tp->tlp_high_seq &&
+	    !pp__tcp_after(g->opt.sack[0].end_seq, g->ack) &&
+	    g->opt.sack[0].end_seq == tp->tlp_high_seq) {
+		uint32_t w = tp->tlp_floor_us ? tp->tlp_floor_us : PP_TCP_TLP_FLOOR_US;
+
+		tp->tlp_floor_us = 2 * w < PP_TCP_RTO_MIN_US ? 2 * w : PP_TCP_RTO_MIN_US;
+		tp->tlp_high_seq = 0; /* once per probe */
+	}
+
 	ack_update_window(tp, g);
 	if (g->ack == prior_una) {
 		uint32_t newly = sack ? sacktag(tp, g) : 0;
@@ -479,12 +476,12 @@ static bool tcp_ack(struct pp_tcp_sock *tp, const struct seg *g)
 		 * out-of-order queue grows, so the strict rule would miss
 		 * most of the dupacks a loss makes).
 		 */
-		if (tp->packets_out && (sack || tp->sacked_out) &&
-		    (newly || (!g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN))))) {
+		bool pure = !g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN));
+
+		if (tp->packets_out && (sack || tp->sacked_out) && (newly || pure)) {
 			sack_dupack(tp, newly);
 			pp__tcp_flush_mark(tp);
-		} else if (tp->packets_out && !g->paylen && !(g->flags & (PP_TCP_SYN | PP_TCP_FIN)) &&
-			   (tp->snd_wnd == prior_wnd || sack)) {
+		} else if (tp->packets_out && pure && tp->snd_wnd == prior_wnd) {
 			if (pp__tcp_nr_dupack(&tp->nr, &tp->cc, g->ack, tp->snd_nxt)) {
 				tp->fast_retrans++;
 				PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->fast_retrans, 1);
@@ -651,6 +648,13 @@ static void queue_in_order(struct pp_lane *l, struct pp_tcp_sock *tp, struct pp_
 
 /* ---- SACK blocks we send (RFC 2018 4) --------------------------------------------------- */
 
+/* Take block @i out of the @n in @sp. */
+static void sack_del(struct pp_tcp_sack_block *sp, unsigned int *n, unsigned int i)
+{
+	memmove(&sp[i], &sp[i + 1], sizeof(sp[0]) * (*n - i - 1));
+	(*n)--;
+}
+
 /* Join [@seq, @end) to block @b if they overlap or touch. */
 static bool sack_extend(struct pp_tcp_sack_block *b, uint32_t seq, uint32_t end)
 {
@@ -683,12 +687,10 @@ static void sack_new_ofo(struct pp_tcp_sock *tp, uint32_t seq, uint32_t end)
 		memmove(&sp[1], &sp[0], sizeof(sp[0]) * i);
 		sp[0] = first;
 		for (unsigned int j = 1; j < n;) {
-			if (sack_extend(&sp[0], sp[j].start_seq, sp[j].end_seq)) {
-				memmove(&sp[j], &sp[j + 1], sizeof(sp[0]) * (n - j - 1));
-				n--;
-			} else {
+			if (sack_extend(&sp[0], sp[j].start_seq, sp[j].end_seq))
+				sack_del(sp, &n, j);
+			else
 				j++;
-			}
 		}
 	} else {
 		if (n == PP_TCP_NUM_SACKS)
@@ -711,12 +713,10 @@ static void sack_remove(struct pp_tcp_sock *tp)
 		return;
 	}
 	for (unsigned int i = 0; i < n;) {
-		if (!pp__tcp_after(sp[i].end_seq, tp->rcv_nxt)) {
-			memmove(&sp[i], &sp[i + 1], sizeof(sp[0]) * (n - i - 1));
-			n--;
-		} else {
+		if (!pp__tcp_after(sp[i].end_seq, tp->rcv_nxt))
+			sack_del(sp, &n, i);
+		else
 			i++;
-		}
 	}
 	tp->num_sacks = (uint8_t)n;
 }

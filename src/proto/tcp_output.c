@@ -290,6 +290,33 @@ static inline bool minshall_check(const struct pp_tcp_sock *tp)
 	return pp__tcp_after(tp->pushed_seq, tp->snd_una);
 }
 
+/* cf. __tcp_retransmit_skb(): one more transmission of @skb, sent before,
+ * counted as a retransmission. Return: the copy, or NULL (no frame). */
+static struct pp_skb *tcp_retransmit_copy(struct pp_tcp_sock *tp, struct pp_skb *skb,
+					  uint64_t now)
+{
+	struct pp_skb *c = tcp_transmit_skb(tp, skb, now);
+
+	if (!c)
+		return NULL;
+	pp__tcp_cb(skb)->sacked |= PP_TCPCB_RETRANS;
+	tp->total_retrans++;
+	tp->prr_out++;
+	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
+	return c;
+}
+
+/* TCP small queues and the device (cf. tcp_small_queue_check()): may one
+ * more segment go below us, with @nout built and @room frames free? If
+ * not, the socket waits on the lane's TSQ list for frames to come home. */
+static bool xmit_room(struct pp_tcp_sock *tp, uint32_t room, uint16_t nout)
+{
+	if (pp__sock_wmem(&tp->sk) < PP_TCP_LIMIT_OUTPUT_BYTES && room > nout)
+		return true;
+	pp__tcp_tsq_mark(tp);
+	return false;
+}
+
 /*
  * cf. tcp_xmit_retransmit_queue(): what the scoreboard takes as lost and
  * has no retransmission in flight goes again, oldest first, while the pipe
@@ -314,21 +341,15 @@ static uint16_t xmit_retransmit_queue(struct pp_tcp_sock *tp, struct pp_skb **ou
 			tp->cc.is_cwnd_limited = true;
 			break;
 		}
-		if (pp__sock_wmem(sk) >= PP_TCP_LIMIT_OUTPUT_BYTES || *room <= nout) {
-			pp__tcp_tsq_mark(tp);
+		if (!xmit_room(tp, *room, nout))
 			break;
-		}
-		struct pp_skb *c = tcp_transmit_skb(tp, skb, now);
+		struct pp_skb *c = tcp_retransmit_copy(tp, skb, now);
 
 		if (!c) {
-			pp__tcp_tsq_mark(tp);
+			pp__tcp_tsq_mark(tp); /* no frame: when frames come home */
 			break;
 		}
-		cb->sacked |= PP_TCPCB_RTX_OUT | PP_TCPCB_RETRANS;
-		tp->retrans_out++;
-		tp->prr_out++;
-		tp->total_retrans++;
-		PP_STAT_ADD(pp__tcp_mib(l)->retrans_segs, 1);
+		pp__tcp_sb_mark(tp, cb, PP_TCPCB_RTX_OUT);
 		(*sent)++;
 		out[nout++] = c;
 		if (nout == PP_TCP_XMIT_BURST) {
@@ -392,11 +413,8 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 			if (!tp->nodelay && tp->packets_out && minshall_check(tp))
 				break;
 		}
-		/* TCP small queues and the device (cf. tcp_small_queue_check()) */
-		if (pp__sock_wmem(sk) >= PP_TCP_LIMIT_OUTPUT_BYTES || room <= nout) {
-			pp__tcp_tsq_mark(tp);
+		if (!xmit_room(tp, room, nout))
 			break;
-		}
 		struct pp_skb *c = tcp_transmit_skb(tp, skb, now);
 
 		if (!c) {
@@ -438,13 +456,10 @@ uint32_t pp__tcp_write_xmit(struct pp_tcp_sock *tp, bool push_all)
 
 int pp__tcp_retransmit_skb(struct pp_tcp_sock *tp, struct pp_skb *skb)
 {
-	struct pp_skb *c = tcp_transmit_skb(tp, skb, pp__now_ns());
+	struct pp_skb *c = tcp_retransmit_copy(tp, skb, pp__now_ns());
 
 	if (!c)
 		return -ENOBUFS;
-	pp__tcp_cb(skb)->sacked |= PP_TCPCB_RETRANS;
-	tp->total_retrans++;
-	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
 	tcp_out(tp->sk.lane, &c, 1);
 	return 0;
 }
@@ -452,30 +467,17 @@ int pp__tcp_retransmit_skb(struct pp_tcp_sock *tp, struct pp_skb *skb)
 int pp__tcp_retransmit_head(struct pp_tcp_sock *tp)
 {
 	struct pp_skb *skb = tp->wq_head;
-	struct pp_skb *c;
+	int err;
 
 	if (!skb || skb == tp->send_head)
 		return 0;
-	c = tcp_transmit_skb(tp, skb, pp__now_ns());
-	if (!c)
-		return -ENOBUFS;
-	struct pp_tcp_cb *cb = pp__tcp_cb(skb);
-
-	/* on the scoreboard: lost, and on its way again */
-	if (!(cb->sacked & PP_TCPCB_LOST)) {
-		cb->sacked |= PP_TCPCB_LOST;
-		tp->lost_out++;
+	err = pp__tcp_retransmit_skb(tp, skb);
+	if (!err) {
+		/* on the scoreboard: lost, and on its way again */
+		pp__tcp_sb_mark(tp, pp__tcp_cb(skb), PP_TCPCB_LOST);
+		pp__tcp_sb_mark(tp, pp__tcp_cb(skb), PP_TCPCB_RTX_OUT);
 	}
-	if (!(cb->sacked & PP_TCPCB_RTX_OUT)) {
-		cb->sacked |= PP_TCPCB_RTX_OUT;
-		tp->retrans_out++;
-	}
-	cb->sacked |= PP_TCPCB_RETRANS;
-	tp->total_retrans++;
-	tp->prr_out++;
-	PP_STAT_ADD(pp__tcp_mib(tp->sk.lane)->retrans_segs, 1);
-	tcp_out(tp->sk.lane, &c, 1);
-	return 0;
+	return err;
 }
 
 /* ---- control segments in fresh frames ------------------------------------------------ */

@@ -193,6 +193,8 @@ struct pp_tcp_sock {
 	uint32_t prr_out;		/* PRR: sent since recovery began */
 	bool tlp_out;			/* a tail loss probe is out, unanswered (tlp_high_seq != 0) */
 	uint32_t tlp_high_seq;		/* snd_nxt when it went */
+	uint32_t tlp_floor_us;		/* least probe timeout; 0: PP_TCP_TLP_FLOOR_US. Doubles
+					 * each time a probe proves spurious (D-SACK) */
 	uint64_t rack_sent_ns;		/* latest send time of a segment the peer SACKed (RACK) */
 	uint32_t unacked_bytes;		/* received data not yet acknowledged (rcv_nxt - rcv_wup basis) */
 	uint32_t segs_since_ack;
@@ -236,6 +238,38 @@ static inline struct pp_tcp_sock *pp_tcp_sk(struct pp_sock *sk)
 {
 	return (struct pp_tcp_sock *)sk;
 }
+
+/* The scoreboard's marks and their counts move together: each of
+ * PP_TCPCB_SACKED, _LOST, _RTX_OUT has its count (sacked_out, lost_out,
+ * retrans_out), and these are the only places that change either. */
+static inline uint32_t *pp__tcp_sb_count(struct pp_tcp_sock *tp, uint8_t flag)
+{
+	return flag == PP_TCPCB_SACKED ? &tp->sacked_out
+	       : flag == PP_TCPCB_LOST ? &tp->lost_out
+				       : &tp->retrans_out;
+}
+
+static inline void pp__tcp_sb_mark(struct pp_tcp_sock *tp, struct pp_tcp_cb *cb, uint8_t flag)
+{
+	if (cb->sacked & flag)
+		return;
+	cb->sacked |= flag;
+	(*pp__tcp_sb_count(tp, flag))++;
+}
+
+/* Clear whichever of the marks in @mask @cb has. */
+static inline void pp__tcp_sb_unmark(struct pp_tcp_sock *tp, struct pp_tcp_cb *cb, uint8_t mask)
+{
+	static const uint8_t flags[] = {PP_TCPCB_SACKED, PP_TCPCB_LOST, PP_TCPCB_RTX_OUT};
+
+	for (unsigned int i = 0; i < sizeof(flags); i++)
+		if (cb->sacked & mask & flags[i]) {
+			cb->sacked &= (uint8_t)~flags[i];
+			(*pp__tcp_sb_count(tp, flags[i]))--;
+		}
+}
+
+#define PP_TCPCB_SCOREBOARD (PP_TCPCB_SACKED | PP_TCPCB_LOST | PP_TCPCB_RTX_OUT)
 
 /* cf. tcp_packets_in_flight(): RFC 6675's pipe, in segments: sent, minus
  * what left the network (SACKed) or is taken as lost, plus retransmissions

@@ -51,8 +51,8 @@ bool pp__tcp_schedule_loss_probe(struct pp_tcp_sock *tp)
 	    tp->state == PP_TCP_SYN_SENT || tp->state == PP_TCP_SYN_RECV)
 		return false;
 	pto = 2ull * srtt + (tp->packets_out == 1 ? PP_TCP_RTO_MIN_US : PP_TCP_TLP_MIN_US);
-	if (pto < PP_TCP_TLP_FLOOR_US)
-		pto = PP_TCP_TLP_FLOOR_US;
+	if (pto < (tp->tlp_floor_us ? tp->tlp_floor_us : PP_TCP_TLP_FLOOR_US))
+		pto = tp->tlp_floor_us ? tp->tlp_floor_us : PP_TCP_TLP_FLOOR_US;
 	pto *= PP_NSEC_PER_USEC;
 	/* not after the RTO of the oldest segment out (cf. tcp_rto_delta_us()) */
 	now = pp__now_ns();
@@ -221,18 +221,12 @@ static void rtx_timer(struct pp_timer *t)
 	tp->tlp_out = false;
 	bool forget = tp->retransmits > 1;
 
-	tp->lost_out = tp->retrans_out = 0;
-	if (forget)
-		tp->sacked_out = 0;
 	for (struct pp_skb *s = tp->wq_head; s && s != tp->send_head; s = s->next) {
 		struct pp_tcp_cb *cb = pp__tcp_cb(s);
 
-		cb->sacked &= (uint8_t)~(PP_TCPCB_RTX_OUT | PP_TCPCB_LOST |
-					 (forget ? PP_TCPCB_SACKED : 0));
-		if (!(cb->sacked & PP_TCPCB_SACKED)) {
-			cb->sacked |= PP_TCPCB_LOST;
-			tp->lost_out++;
-		}
+		pp__tcp_sb_unmark(tp, cb, PP_TCPCB_RTX_OUT | (forget ? PP_TCPCB_SACKED : 0));
+		if (!(cb->sacked & PP_TCPCB_SACKED))
+			pp__tcp_sb_mark(tp, cb, PP_TCPCB_LOST);
 	}
 	pp__tcp_rto_backoff(&tp->rto);
 	if (!pp__tcp_write_xmit(tp, true))
